@@ -1,0 +1,120 @@
+/**
+ * `opcua-redundancy simulate --port P [--tick-ms T] [--shared-clock] [--shutdown-delay-ms D]`
+ *
+ * Runs one simulated upstream server. stdout carries JSON lines only: one
+ * `{"event":"listening","endpointUrl","port","pid"}` when ready, then one
+ * `{"event":"write","time","nodeId","value"}` per client write. node-opcua's own log goes to
+ * stderr. SIGTERM / SIGINT: graceful stop (ServerState Shutdown for the delay), exit 0.
+ */
+import { format, parseArgs } from "node:util";
+import { setErrorLogger, setWarningLogger } from "node-opcua";
+import { RedundancyError } from "../../errors.ts";
+import { type Simulator, startSimulator, type WriteLogEntry } from "../../simulator/simulator.ts";
+
+const USAGE =
+  "Usage: opcua-redundancy simulate [--port P] [--tick-ms T] [--shared-clock] [--shutdown-delay-ms D]\n" +
+  "  --port P               TCP port on 127.0.0.1 (default 4840; 0 = any free port)\n" +
+  "  --tick-ms T            Counter/Sine period in ms (default 1000, minimum 10)\n" +
+  "  --shared-clock         Counter = floor(unix_ms / T), source timestamp = tick boundary\n" +
+  "  --shutdown-delay-ms D  how long a graceful stop shows ServerState Shutdown (default 2000)\n";
+
+interface SimulateOptions {
+  port: number;
+  tickMs: number;
+  sharedClock: boolean;
+  shutdownDelayMs: number;
+}
+
+function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
+  if (text === undefined) {
+    return fallback;
+  }
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new RedundancyError(
+      "ERR_INVALID_ARGUMENT",
+      `--${name} must be an integer from ${min} to ${max}, got "${text}"`,
+    );
+  }
+  return value;
+}
+
+function parse(args: string[]): SimulateOptions | "help" {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: "string" },
+      "tick-ms": { type: "string" },
+      "shared-clock": { type: "boolean", default: false },
+      "shutdown-delay-ms": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    return "help";
+  }
+  return {
+    port: integer("port", values.port, 4840, 0, 65535),
+    tickMs: integer("tick-ms", values["tick-ms"], 1000, 10, 86_400_000),
+    sharedClock: values["shared-clock"] === true,
+    shutdownDelayMs: integer("shutdown-delay-ms", values["shutdown-delay-ms"], 2000, 0, 3_600_000),
+  };
+}
+
+function printLine(record: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(record)}\n`);
+}
+
+/** node-opcua logs with console.log; keep stdout for the JSON lines. */
+function logNodeOpcuaToStderr(): void {
+  const toStderr = (_context: unknown, ...args: unknown[]) => {
+    process.stderr.write(`${format(...args)}\n`);
+  };
+  setWarningLogger(toStderr);
+  setErrorLogger(toStderr);
+}
+
+export async function run(args: string[]): Promise<number> {
+  let options: SimulateOptions | "help";
+  try {
+    options = parse(args);
+  } catch (error) {
+    process.stderr.write(`opcua-redundancy simulate: ${(error as Error).message}\n\n${USAGE}`);
+    return 64; // EX_USAGE
+  }
+  if (options === "help") {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  logNodeOpcuaToStderr();
+  let simulator: Simulator;
+  try {
+    simulator = await startSimulator(options);
+  } catch (error) {
+    process.stderr.write(`opcua-redundancy simulate: ${(error as Error).message}\n`);
+    return 69; // EX_UNAVAILABLE (e.g. the port is in use)
+  }
+  simulator.on("write", (entry: WriteLogEntry) => printLine({ event: "write", ...entry }));
+  printLine({
+    event: "listening",
+    endpointUrl: simulator.endpointUrl,
+    port: simulator.port,
+    pid: process.pid,
+  });
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      process.stderr.write(`opcua-redundancy simulate: ${signal}, shutting down\n`);
+      simulator.stop({ graceful: true }).then(resolve, (error: unknown) => {
+        process.stderr.write(`opcua-redundancy simulate: shutdown failed: ${String(error)}\n`);
+        resolve();
+      });
+    };
+    // once: a second signal during the graceful delay ends the process the default way
+    process.once("SIGTERM", onSignal);
+    process.once("SIGINT", onSignal);
+  });
+  return 0;
+}

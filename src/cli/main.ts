@@ -1,0 +1,53 @@
+/**
+ * `opcua-redundancy` command line: dispatches to one module per command.
+ * Each command module exports `run(args): Promise<number>` returning the process exit code.
+ */
+type Command = { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  demo: {
+    summary: "two simulated servers and a redundant client, ready to try failover by hand",
+    load: () => import("./commands/demo.ts"),
+  },
+  simulate: {
+    summary: "a simulated upstream OPC UA server: simulate --port P [--tick-ms T] [--shared-clock]",
+    load: () => import("./commands/simulate.ts"),
+  },
+  "check-config": {
+    summary: "validate a configuration file: check-config FILE (exit 78 when invalid)",
+    load: () => import("./commands/check-config.ts"),
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
+  return `Usage: opcua-redundancy <command> [options]\n\nCommands:\n${lines.join("\n")}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage());
+    return name ? 0 : 64;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`opcua-redundancy: unknown command "${name}"\n\n${usage()}`);
+    return 64; // EX_USAGE
+  }
+  const module = await command.load();
+  return module.run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Long-running commands (demo, simulate) resolve only when they are done.
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `opcua-redundancy: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 70; // EX_SOFTWARE
+  },
+);

@@ -1,0 +1,366 @@
+import { EventEmitter } from "node:events";
+import {
+  AttributeIds,
+  type BrowseDescriptionLike,
+  type BrowseResult,
+  type CallMethodRequestLike,
+  type CallMethodResult,
+  type ClientSession,
+  type DataValue,
+  type NodeIdLike,
+  type ReadValueIdOptions,
+  resolveNodeId,
+  type StatusCode,
+  type WriteValueOptions,
+} from "node-opcua";
+import { type Clock, systemClock } from "../clock.ts";
+import { parsePairConfig } from "../config/load.ts";
+import type { PairConfig, PairConfigInput } from "../config/schema.ts";
+import { RedundancyError } from "../errors.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { RedundancyMachine } from "../redundancy/machine.ts";
+import type { Decision, PairState, ServerFacts } from "../redundancy/types.ts";
+import { UpstreamLink } from "../upstream/link.ts";
+import { noCommunication } from "./data-values.ts";
+import { ItemRegistry, type ValueListener } from "./item-registry.ts";
+import { isReporting, linkRoles } from "./roles.ts";
+import type {
+  FailoverEvent,
+  MonitorHandle,
+  MonitorOptions,
+  PairStatus,
+  RedundantClientEvents,
+} from "./types.ts";
+
+export interface RedundantClientOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** Reads, writes, calls and browses fail with BadTimeout after this long (default 5000 ms). */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * A redundant set of upstream OPC UA servers used as one: the library face of the engine.
+ * Values come from the active server (hot mode: without loss or duplicates across a failover);
+ * requests go to the active server only, never queued for later.
+ */
+export class RedundantClient extends EventEmitter<RedundantClientEvents> {
+  readonly config: PairConfig;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #requestTimeoutMs: number;
+  readonly #links: UpstreamLink[];
+  readonly #machine: RedundancyMachine;
+  readonly #items: ItemRegistry;
+  #state: PairState = "starting";
+  /** Cold mode: standbys connected for health checks because the machine tried them. */
+  readonly #coldStandbys = new Set<number>();
+  #wakeTimer: NodeJS.Timeout | null = null;
+  #failovers = 0;
+  #lastFailover: FailoverEvent | null = null;
+  /** When the active server stopped serving (for failover durations), or every server was lost. */
+  #outageSince: number | null = null;
+  #started = false;
+
+  constructor(config: PairConfigInput | PairConfig, options: RedundantClientOptions = {}) {
+    super();
+    this.config = parsePairConfig(config);
+    this.#clock = options.clock ?? systemClock;
+    this.#logger = (options.logger ?? silentLogger).child({ pair: this.config.name });
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 5000;
+    const c = this.config;
+    this.#links = c.servers.map(
+      (server, index) =>
+        new UpstreamLink(
+          {
+            index,
+            url: server.url,
+            statusQuery: c.statusQuery,
+            subscription: c.subscription,
+            session: c.session,
+            reconnect: c.reconnect,
+            clientName: `opcua-redundancy-${c.name}`,
+          },
+          { logger: this.#logger, clock: this.#clock },
+        ),
+    );
+    this.#machine = new RedundancyMachine(
+      {
+        serverCount: c.servers.length,
+        mode: c.mode,
+        failback: c.failback,
+        minDwellMs: c.minDwellMs,
+        serviceLevelMinimum: c.serviceLevel.minimum,
+        failureCount: c.failureCount,
+        startupGraceMs: c.statusQuery.timeoutMs,
+        retryDelayMs: c.reconnect.maxDelayMs,
+      },
+      this.#clock.now(),
+    );
+    this.#items = new ItemRegistry(this.#links, { buffered: c.mode === "hot", bufferSize: c.hot.bufferSize });
+    for (const link of this.#links) {
+      link.on("facts", (facts) => this.#onFacts(link.settings.index, facts));
+      link.on("state", (change) => this.emit("linkStateChanged", change));
+    }
+  }
+
+  get state(): PairState {
+    return this.#state;
+  }
+
+  /** Connects the servers; resolves once a server is active or every server has failed once. */
+  async start(): Promise<void> {
+    if (this.#started) throw new RedundancyError("ERR_INVALID_ARGUMENT", "start() was called twice");
+    this.#started = true;
+    this.#apply(this.#machine.evaluate(this.#clock.now()));
+    if (this.#state !== "starting") return;
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (this.#state === "starting") return;
+        this.off("stateChanged", check);
+        resolve();
+      };
+      this.on("stateChanged", check);
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#machine.stop();
+    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = null;
+    this.#setState("stopped", "stopped");
+    await Promise.all(this.#links.map((link) => link.stop()));
+  }
+
+  /**
+   * Follow a node's value. Several monitors of one node share one upstream item per server.
+   * `onValue` gets the current value at once when the pair already has it.
+   */
+  monitor(nodeId: NodeIdLike, options: MonitorOptions, onValue: ValueListener): MonitorHandle {
+    if (this.#state === "stopped") throw new RedundancyError("ERR_CLIENT_STOPPED", "the client is stopped");
+    const resolved = resolveNodeId(nodeId);
+    const attributeId = options.attributeId ?? AttributeIds.Value;
+    const key = ItemRegistry.keyOf(resolved, attributeId);
+    const spec = {
+      nodeId: resolved,
+      attributeId,
+      samplingInterval: options.samplingInterval ?? this.config.subscription.samplingIntervalMs,
+      queueSize: options.queueSize ?? this.config.subscription.queueSize,
+    };
+    const { mirror, created } = this.#items.acquire(key, spec, onValue);
+    if (created) {
+      const active = this.#machine.active;
+      if (active !== null) mirror.activate(active);
+      else if (this.#state === "allLost") mirror.lose(noCommunication(this.#clock.now()));
+    } else if (mirror.lastDelivered) {
+      onValue(mirror.lastDelivered);
+    }
+    let stopped = false;
+    return {
+      nodeId: resolved.toString(),
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        this.#items.release(key, onValue);
+      },
+    };
+  }
+
+  read(nodes: readonly (ReadValueIdOptions | NodeIdLike)[], maxAge = 0): Promise<DataValue[]> {
+    const toRead = nodes.map((n) =>
+      typeof n === "object" && n !== null && "nodeId" in n
+        ? n
+        : { nodeId: n as NodeIdLike, attributeId: AttributeIds.Value },
+    );
+    return this.#onActive("read", (session) => session.read(toRead, maxAge));
+  }
+
+  /** Writes go to the active server only; with none active they fail at once and are never retried. */
+  write(nodes: readonly WriteValueOptions[]): Promise<StatusCode[]> {
+    return this.#onActive("write", (session) => session.write([...nodes]));
+  }
+
+  call(methods: readonly CallMethodRequestLike[]): Promise<CallMethodResult[]> {
+    return this.#onActive("call", (session) => session.call([...methods]));
+  }
+
+  browse(nodes: readonly BrowseDescriptionLike[]): Promise<BrowseResult[]> {
+    return this.#onActive("browse", (session) => session.browse([...nodes]));
+  }
+
+  /** Operator command: switch to `target` (index or URL), or to the best other server. */
+  failover(target?: number | string): void {
+    const index =
+      typeof target === "string" ? this.config.servers.findIndex((s) => s.url === target) : target;
+    if (index === -1 || (index !== undefined && (index < 0 || index >= this.#links.length))) {
+      throw new RedundancyError(
+        "ERR_INVALID_ARGUMENT",
+        `no server ${String(target)} in pair ${this.config.name}`,
+      );
+    }
+    const result = this.#machine.requestSwitch(this.#clock.now(), index);
+    if ("refused" in result)
+      throw new RedundancyError("ERR_FAILOVER_REFUSED", `failover refused: ${result.refused}`);
+    this.#apply(result);
+  }
+
+  status(): PairStatus {
+    const active = this.#machine.active;
+    return {
+      name: this.config.name,
+      mode: this.config.mode,
+      state: this.#state,
+      active: active === null ? null : this.config.servers[active]!.url,
+      activeIndex: active,
+      failovers: this.#failovers,
+      lastFailover: this.#lastFailover,
+      monitoredItems: this.#items.size,
+      servers: this.#links.map((link, i) => ({
+        url: link.settings.url,
+        name: this.config.servers[i]!.name ?? link.settings.url,
+        state: link.state,
+        role: link.role,
+        active: i === active,
+        serverState: link.facts.serverState ?? null,
+        serviceLevel: link.facts.serviceLevel ?? null,
+        lastError: link.lastError ?? null,
+      })),
+    };
+  }
+
+  #onFacts(server: number, facts: ServerFacts): void {
+    if (this.#state === "stopped") return;
+    const now = this.#clock.now();
+    if (server === this.#machine.active && facts.status !== "up" && this.#outageSince === null) {
+      this.#outageSince = now;
+    }
+    // A cold standby that failed its try is disconnected: the next try starts a fresh attempt.
+    if (facts.status === "down" && server !== this.#machine.active) this.#coldStandbys.delete(server);
+    this.#apply(this.#machine.update(server, facts, now));
+  }
+
+  /** Carry out the machine's decisions, then bring the links' roles in line. */
+  #apply(decisions: Decision[]): void {
+    for (const decision of decisions) {
+      if (decision.kind === "switch") this.#activate(decision);
+      else if (decision.kind === "lost") this.#allLost(decision);
+      else this.#coldStandbys.add(decision.server);
+    }
+    this.#applyRoles();
+    this.#scheduleWake();
+  }
+
+  #activate(decision: Extract<Decision, { kind: "switch" }>): void {
+    const now = this.#clock.now();
+    const { from, to, reason, detail } = decision;
+    const wasLost = this.#state === "allLost";
+    const outageSince = this.#outageSince;
+    this.#outageSince = null;
+    this.#items.forEachMirror((mirror) => mirror.activate(to));
+    this.#logger.info({ from, to, reason, detail }, "active server");
+    if (wasLost) {
+      const downMs = outageSince === null ? 0 : now - outageSince;
+      this.emit("recovered", { server: this.config.servers[to]!.url, index: to, downMs, at: new Date(now) });
+    } else if (from !== null) {
+      const event: FailoverEvent = {
+        from: this.config.servers[from]!.url,
+        to: this.config.servers[to]!.url,
+        fromIndex: from,
+        toIndex: to,
+        reason,
+        detail,
+        durationMs: reason === "commLost" && outageSince !== null ? now - outageSince : 0,
+        at: new Date(now),
+      };
+      this.#failovers++;
+      this.#lastFailover = event;
+      this.emit("failover", event);
+    }
+    this.#setState("active", `${reason}: ${detail}`);
+  }
+
+  #allLost(decision: Extract<Decision, { kind: "lost" }>): void {
+    const now = this.#clock.now();
+    this.#outageSince ??= now;
+    const bad = noCommunication(now);
+    this.#items.forEachMirror((mirror) => mirror.lose(bad));
+    this.#logger.warn({ detail: decision.detail }, "every server lost");
+    this.#setState("allLost", decision.detail);
+    this.emit("allServersLost", { reason: decision.reason, detail: decision.detail, at: new Date(now) });
+  }
+
+  #applyRoles(): void {
+    if (this.#state === "stopped") return;
+    const active = this.#machine.active;
+    const roles = linkRoles({
+      mode: this.config.mode,
+      serverCount: this.#links.length,
+      active,
+      coldStandbys: this.#coldStandbys,
+    });
+    this.#links.forEach((link, i) => {
+      const reporting = isReporting(this.config.mode, i, active);
+      if (link.items.reporting !== reporting) {
+        link.items.setReporting(reporting).catch((error: unknown) => {
+          this.#logger.warn({ err: error, server: i }, "cannot change monitoring mode");
+        });
+      }
+      link
+        .setRole(roles[i]!)
+        .catch((error: unknown) => this.#logger.error({ err: error }, "link role change failed"));
+    });
+  }
+
+  #scheduleWake(): void {
+    if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = null;
+    const at = this.#machine.nextWakeAt();
+    if (at === null || this.#state === "stopped") return;
+    this.#wakeTimer = setTimeout(
+      () => {
+        this.#wakeTimer = null;
+        this.#apply(this.#machine.evaluate(this.#clock.now()));
+      },
+      Math.max(0, at - this.#clock.now()),
+    );
+  }
+
+  /** The one place where a pair state changes: one log line and one event. */
+  #setState(to: PairState, reason: string): void {
+    const from = this.#state;
+    if (from === to) return;
+    this.#state = to;
+    this.#logger.info({ from, to, reason }, "pair state");
+    this.emit("stateChanged", { from, to, reason });
+  }
+
+  async #onActive<T>(operation: string, run: (session: ClientSession) => Promise<T>): Promise<T> {
+    const active = this.#machine.active;
+    const session = active === null ? null : this.#links[active]!.session;
+    if (!session) {
+      throw new RedundancyError(
+        "ERR_NO_ACTIVE_SERVER",
+        `${operation}: no active server in pair ${this.config.name}`,
+        {
+          statusCode: "BadServerNotConnected",
+        },
+      );
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const message = `${operation} not answered within ${this.#requestTimeoutMs} ms`;
+        reject(new RedundancyError("ERR_REQUEST_TIMEOUT", message, { statusCode: "BadTimeout" }));
+      }, this.#requestTimeoutMs);
+    });
+    try {
+      return await Promise.race([run(session), timeout]);
+    } catch (error) {
+      if (error instanceof RedundancyError) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw new RedundancyError("ERR_UPSTREAM_REQUEST", `${operation} failed: ${message}`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

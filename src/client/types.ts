@@ -1,0 +1,79 @@
+import type { PairState, SwitchReason } from "../redundancy/types.ts";
+import type { LinkRole, LinkState, LinkStateChange } from "../upstream/link.ts";
+
+export interface FailoverEvent {
+  /** URL of the previous active server (null when there was none). */
+  from: string | null;
+  to: string;
+  fromIndex: number | null;
+  toIndex: number;
+  reason: SwitchReason;
+  detail: string;
+  /** How long the pair had no working active server (0 for planned switches). */
+  durationMs: number;
+  at: Date;
+}
+
+export interface StateChangeEvent {
+  from: PairState;
+  to: PairState;
+  reason: string;
+}
+
+export interface AllServersLostEvent {
+  reason: SwitchReason;
+  detail: string;
+  at: Date;
+}
+
+export interface RecoveredEvent {
+  server: string;
+  index: number;
+  /** How long no server was available. */
+  downMs: number;
+  at: Date;
+}
+
+export interface RedundantClientEvents {
+  stateChanged: [StateChangeEvent];
+  failover: [FailoverEvent];
+  linkStateChanged: [LinkStateChange];
+  allServersLost: [AllServersLostEvent];
+  recovered: [RecoveredEvent];
+}
+
+export interface ServerStatus {
+  url: string;
+  name: string;
+  state: LinkState;
+  role: LinkRole;
+  active: boolean;
+  serverState: string | null;
+  serviceLevel: number | null;
+  lastError: string | null;
+}
+
+export interface PairStatus {
+  name: string;
+  mode: "cold" | "warm" | "hot";
+  state: PairState;
+  active: string | null;
+  activeIndex: number | null;
+  failovers: number;
+  lastFailover: FailoverEvent | null;
+  monitoredItems: number;
+  servers: ServerStatus[];
+}
+
+export interface MonitorOptions {
+  attributeId?: number;
+  /** Upstream sampling interval in ms (default: the pair's subscription.samplingIntervalMs). */
+  samplingInterval?: number;
+  /** Upstream queue size (default: the pair's subscription.queueSize). */
+  queueSize?: number;
+}
+
+export interface MonitorHandle {
+  readonly nodeId: string;
+  stop(): void;
+}

@@ -1,0 +1,27 @@
+/**
+ * Errors with a stable `code` (undici style): callers switch on the code, never on the message.
+ * Where a downstream OPC UA client will see the failure, `statusCode` names the OPC UA StatusCode.
+ */
+export type ErrorCode =
+  | "ERR_CONFIG_INVALID"
+  | "ERR_CONFIG_UNREADABLE"
+  | "ERR_NO_ACTIVE_SERVER"
+  | "ERR_REQUEST_TIMEOUT"
+  | "ERR_UPSTREAM_REQUEST"
+  | "ERR_CLIENT_STOPPED"
+  | "ERR_INVALID_ARGUMENT"
+  | "ERR_FAILOVER_REFUSED"
+  | "ERR_SIMULATOR";
+
+export class RedundancyError extends Error {
+  readonly code: ErrorCode;
+  /** OPC UA StatusCode name a downstream client should see, e.g. "BadServerNotConnected". */
+  readonly statusCode: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { statusCode?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "RedundancyError";
+    this.code = code;
+    this.statusCode = options.statusCode;
+  }
+}

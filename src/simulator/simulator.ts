@@ -1,0 +1,243 @@
+/**
+ * A simulated upstream OPC UA server (a real node-opcua OPCUAServer on loopback) for tests, the
+ * demo and the `simulate` command. See README "simulate" for the address space.
+ */
+import { EventEmitter } from "node:events";
+import {
+  DataType,
+  MessageSecurityMode,
+  OPCUAServer,
+  RegisterServerMethod,
+  SecurityPolicy,
+  ServerState,
+  type StatusCode,
+  StatusCodes,
+} from "node-opcua";
+import { RedundancyError } from "../errors.ts";
+import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "./address-space.ts";
+import { createSimulatorCertificateManagers } from "./pki.ts";
+import { bindStandardNodes, type StandardNodes } from "./standard-nodes.ts";
+import { Ticker } from "./ticker.ts";
+
+export interface SimulatorOptions {
+  /** TCP port; 0 (default) = any free port. */
+  port?: number;
+  /** Address to listen on and to advertise (default "127.0.0.1"). */
+  host?: string;
+  /** Tick period in ms (default 1000, minimum 10). */
+  tickMs?: number;
+  /** Counter = floor(unix_ms / tickMs) with the tick boundary as source timestamp. */
+  sharedClock?: boolean;
+  /** How long a graceful stop shows ServerState Shutdown before closing (default 2000 ms). */
+  shutdownDelayMs?: number;
+  /** Application and product name (default "opcua-redundancy simulator"). */
+  name?: string;
+}
+
+export interface WriteLogEntry {
+  /** ISO time of the write. */
+  time: string;
+  /** e.g. "ns=1;s=Status". */
+  nodeId: string;
+  /** The written value (JSON-friendly). */
+  value: unknown;
+}
+
+export interface Simulator {
+  readonly endpointUrl: string;
+  readonly port: number;
+  /** Every client write to the simulation variables, oldest first. */
+  readonly writes: WriteLogEntry[];
+  on(event: "write", listener: (entry: WriteLogEntry) => void): this;
+  off(event: "write", listener: (entry: WriteLogEntry) => void): this;
+  /** Sets the standard ServerStatus.State (i=2259) and the SimulatedServerState variable. */
+  setServerState(state: ServerState): void;
+  /** graceful: ServerState Shutdown for shutdownDelayMs, then close; default: close at once. */
+  stop(options?: { graceful?: boolean }): Promise<void>;
+}
+
+const MAX_SERVER_STATE = ServerState.Unknown;
+
+function validate(name: string, value: unknown): StatusCode {
+  if (name === "SimulatedServerState") {
+    const ok =
+      typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= MAX_SERVER_STATE;
+    return ok ? StatusCodes.Good : StatusCodes.BadOutOfRange;
+  }
+  return StatusCodes.Good;
+}
+
+function checkOptions(options: SimulatorOptions) {
+  const port = options.port ?? 0;
+  const tickMs = options.tickMs ?? 1000;
+  const shutdownDelayMs = options.shutdownDelayMs ?? 2000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RedundancyError("ERR_INVALID_ARGUMENT", `simulator port must be 0..65535, got ${port}`);
+  }
+  if (!Number.isFinite(tickMs) || tickMs < 10) {
+    throw new RedundancyError("ERR_INVALID_ARGUMENT", `simulator tickMs must be at least 10, got ${tickMs}`);
+  }
+  if (!Number.isFinite(shutdownDelayMs) || shutdownDelayMs < 0) {
+    throw new RedundancyError(
+      "ERR_INVALID_ARGUMENT",
+      `simulator shutdownDelayMs must be >= 0, got ${shutdownDelayMs}`,
+    );
+  }
+  return {
+    port,
+    tickMs,
+    shutdownDelayMs,
+    host: options.host ?? "127.0.0.1",
+    sharedClock: options.sharedClock ?? false,
+  };
+}
+
+class SimulatorImpl extends EventEmitter implements Simulator {
+  readonly writes: WriteLogEntry[] = [];
+  endpointUrl = "";
+  port = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private ticking = false;
+  private stopping: Promise<void> | undefined;
+  private nodes!: SimulationNodes;
+  private standard!: StandardNodes;
+
+  constructor(
+    private readonly server: OPCUAServer,
+    private readonly ticker: Ticker,
+    private readonly shutdownDelayMs: number,
+  ) {
+    super();
+  }
+
+  async start(host: string): Promise<void> {
+    await this.server.initialize();
+    const addressSpace = this.server.engine.addressSpace;
+    if (!addressSpace) {
+      throw new RedundancyError("ERR_SIMULATOR", "simulator: node-opcua built no address space");
+    }
+    this.nodes = buildSimulationNodes(addressSpace, { onWrite: (w) => this.onWrite(w), validate });
+    this.standard = bindStandardNodes(this.server.engine, this.nodes.serviceLevel.get());
+    this.publish();
+    this.ticking = true;
+    this.schedule();
+    await this.server.start();
+    const port = this.server.endpoints[0]?.port;
+    if (port === undefined) {
+      throw new RedundancyError("ERR_SIMULATOR", "simulator: the server has no endpoint");
+    }
+    this.port = port;
+    this.endpointUrl = `opc.tcp://${host}:${port}`;
+  }
+
+  setServerState(state: ServerState): void {
+    this.standard.setServerState(state); // validates first
+    this.nodes.simulatedServerState.set(state);
+  }
+
+  stop(options: { graceful?: boolean } = {}): Promise<void> {
+    this.stopping ??= this.shutdown(options.graceful === true ? this.shutdownDelayMs : 0);
+    return this.stopping;
+  }
+
+  private async shutdown(delayMs: number): Promise<void> {
+    // Values keep flowing while the server shows Shutdown; the ticker stops before the address space goes.
+    const stopTicking = setTimeout(() => this.stopTicking(), delayMs);
+    if (delayMs === 0) {
+      this.stopTicking();
+    }
+    try {
+      await this.server.shutdown(delayMs);
+    } finally {
+      clearTimeout(stopTicking);
+      this.stopTicking();
+    }
+  }
+
+  private stopTicking(): void {
+    this.ticking = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private onWrite(write: AcceptedWrite): void {
+    if (write.nodeId === this.nodes.serviceLevel.nodeId) {
+      this.standard.setServiceLevel(write.value as number);
+    } else if (write.nodeId === this.nodes.simulatedServerState.nodeId) {
+      this.standard.setServerState(write.value as ServerState);
+    }
+    const entry: WriteLogEntry = { time: new Date().toISOString(), nodeId: write.nodeId, value: write.value };
+    this.writes.push(entry);
+    this.emit("write", entry);
+  }
+
+  private schedule(): void {
+    if (!this.ticking) {
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.publish();
+      this.schedule();
+    }, this.ticker.delayToNextTick(Date.now()));
+  }
+
+  private publish(): void {
+    const status = this.nodes.quality.get() ? StatusCodes.Good : StatusCodes.BadNoCommunication;
+    for (const tick of this.ticker.advance(Date.now())) {
+      this.nodes.counter.setValueFromSource(
+        { dataType: DataType.Int32, value: tick.counter },
+        status,
+        tick.timestamp,
+      );
+      this.nodes.sine.setValueFromSource(
+        { dataType: DataType.Double, value: tick.sine },
+        status,
+        tick.timestamp,
+      );
+    }
+  }
+}
+
+/** Starts a simulator; resolves when it accepts connections. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const { port, tickMs, shutdownDelayMs, host, sharedClock } = checkOptions(options);
+  const name = options.name ?? "opcua-redundancy simulator";
+  // one cached certificate per application URI: a named simulator gets a URI (and store) of its own
+  const slug = options.name === undefined ? "" : options.name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+  const applicationUri = slug ? `urn:opcua-redundancy:simulator:${slug}` : "urn:opcua-redundancy:simulator";
+  const pki = createSimulatorCertificateManagers(slug);
+  const server = new OPCUAServer({
+    port,
+    host,
+    hostname: host,
+    securityPolicies: [SecurityPolicy.None],
+    securityModes: [MessageSecurityMode.None],
+    allowAnonymous: true,
+    registerServerMethod: RegisterServerMethod.HIDDEN,
+    maxConnectionsPerEndpoint: 100,
+    serverCertificateManager: pki.server,
+    userCertificateManager: pki.user,
+    serverCapabilities: { minSupportedSampleRate: 0, maxSessions: 100 },
+    serverInfo: {
+      applicationUri,
+      productUri: "urn:opcua-redundancy:simulator",
+      applicationName: { text: name, locale: "en" },
+    },
+    buildInfo: { productName: name, manufacturerName: "opcua-redundancy" },
+  });
+  const ticker = new Ticker({ tickMs, sharedClock, startMs: Date.now() });
+  const simulator = new SimulatorImpl(server, ticker, shutdownDelayMs);
+  try {
+    await simulator.start(host);
+  } catch (error) {
+    await simulator.stop().catch(() => undefined);
+    if (error instanceof RedundancyError) {
+      throw error;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    throw new RedundancyError("ERR_SIMULATOR", `simulator failed to start on ${host}:${port}: ${message}`, {
+      cause: error,
+    });
+  }
+  return simulator;
+}

@@ -1,0 +1,121 @@
+import { AttributeIds, type ClientSession, type ClientSubscription, ServerState } from "node-opcua";
+import type { Clock } from "../clock.ts";
+
+export type ProbeResult =
+  | { ok: true; serverState: string; serviceLevel: number | undefined }
+  | { ok: false; reason: string };
+
+export interface HealthProbeOptions {
+  session: ClientSession;
+  subscription: ClientSubscription;
+  clock: Clock;
+  intervalMs: number;
+  timeoutMs: number;
+  onResult(result: ProbeResult): void;
+}
+
+/**
+ * Detects silent outages that node-opcua's client does not notice (a frozen server, a pulled
+ * cable): a status query (Read of ServerState and ServiceLevel every `intervalMs`, failing after
+ * `timeoutMs`) and a watchdog on publish responses (none within the subscription's keep-alive time
+ * plus `timeoutMs`).
+ */
+export class HealthProbe {
+  readonly #options: HealthProbeOptions;
+  #timer: NodeJS.Timeout | null = null;
+  #inFlight = false;
+  #lastPublishAt: number;
+  #stopped = false;
+  readonly #onPublish = () => {
+    this.#lastPublishAt = this.#options.clock.now();
+  };
+
+  constructor(options: HealthProbeOptions) {
+    this.#options = options;
+    this.#lastPublishAt = options.clock.now();
+  }
+
+  start(): void {
+    this.#options.subscription.on("keepalive", this.#onPublish);
+    this.#options.subscription.on("received_notifications", this.#onPublish);
+    this.checkNow();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#options.subscription.off("keepalive", this.#onPublish);
+    this.#options.subscription.off("received_notifications", this.#onPublish);
+  }
+
+  /** Query now (after a reconnect), and restart the publish watchdog from now. */
+  checkNow(): void {
+    if (this.#stopped) return;
+    this.#lastPublishAt = this.#options.clock.now();
+    this.#schedule(0);
+  }
+
+  #schedule(delay: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#tick(), delay);
+  }
+
+  #tick(): void {
+    if (this.#stopped) return;
+    this.#schedule(this.#options.intervalMs);
+    const watchdog = this.#watchdogExpired();
+    if (watchdog) {
+      this.#options.onResult({ ok: false, reason: watchdog });
+      return;
+    }
+    // One query at a time: a query still waiting for its answer is not doubled.
+    if (this.#inFlight) return;
+    this.#inFlight = true;
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      this.#options.onResult({
+        ok: false,
+        reason: `status query not answered within ${this.#options.timeoutMs} ms`,
+      });
+    }, this.#options.timeoutMs);
+    this.#options.session
+      .read([
+        { nodeId: "i=2259", attributeId: AttributeIds.Value },
+        { nodeId: "i=2267", attributeId: AttributeIds.Value },
+      ])
+      .then(
+        ([state, level]) => {
+          if (settled || this.#stopped) return;
+          if (!state?.statusCode.isGood()) {
+            this.#options.onResult({ ok: false, reason: `status query answered ${state?.statusCode.name}` });
+            return;
+          }
+          this.#options.onResult({
+            ok: true,
+            serverState: ServerState[state.value.value as number] ?? "Unknown",
+            serviceLevel: level?.statusCode.isGood() ? Number(level.value.value) : undefined,
+          });
+        },
+        (error: unknown) => {
+          if (settled || this.#stopped) return;
+          const message = error instanceof Error ? error.message : String(error);
+          this.#options.onResult({ ok: false, reason: `status query failed: ${message}` });
+        },
+      )
+      .finally(() => {
+        clearTimeout(timer);
+        this.#inFlight = false;
+        settled = true;
+      });
+  }
+
+  #watchdogExpired(): string | undefined {
+    const { subscription, timeoutMs, clock } = this.#options;
+    const keepAliveMs = subscription.publishingInterval * subscription.maxKeepAliveCount;
+    const silentMs = clock.now() - this.#lastPublishAt;
+    if (silentMs <= keepAliveMs + timeoutMs) return undefined;
+    return `no publish response or keep-alive for ${silentMs} ms (keep-alive ${keepAliveMs} ms)`;
+  }
+}

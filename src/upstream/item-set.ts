@@ -1,0 +1,143 @@
+import {
+  AttributeIds,
+  type ClientMonitoredItemBase,
+  type ClientSessionRawSubscriptionService,
+  type ClientSubscription,
+  type DataValue,
+  MonitoringMode,
+  type NodeId,
+  TimestampsToReturn,
+} from "node-opcua";
+import type { Logger } from "../log.ts";
+
+export interface ItemSpec {
+  nodeId: NodeId;
+  attributeId?: number;
+  samplingInterval: number;
+  queueSize: number;
+}
+
+interface ItemRecord {
+  spec: ItemSpec;
+  monitored?: ClientMonitoredItemBase;
+}
+
+/** node-opcua keeps the mode it re-creates items with here; keep it in step with SetMonitoringMode. */
+interface ModeAware {
+  internalSetMonitoringMode?(mode: MonitoringMode): void;
+  monitoredItemId?: number;
+}
+
+/**
+ * The data monitored items of one upstream link. Items live on the link's subscription while the
+ * set is attached to one; node-opcua re-creates them itself after a reconnect or server restart.
+ */
+export class UpstreamItemSet {
+  readonly #items = new Map<string, ItemRecord>();
+  readonly #onValue: (key: string, value: DataValue) => void;
+  readonly #logger: Logger;
+  #subscription: ClientSubscription | null = null;
+  #mode: MonitoringMode = MonitoringMode.Reporting;
+
+  constructor(onValue: (key: string, value: DataValue) => void, logger: Logger) {
+    this.#onValue = onValue;
+    this.#logger = logger;
+  }
+
+  get size(): number {
+    return this.#items.size;
+  }
+  get reporting(): boolean {
+    return this.#mode === MonitoringMode.Reporting;
+  }
+
+  /** Start creating every item on `subscription`. */
+  attach(subscription: ClientSubscription): void {
+    this.#subscription = subscription;
+    for (const [key, record] of this.#items) void this.#create(key, record);
+  }
+
+  /**
+   * Stop carrying the items. With `deleteUpstream` the upstream items are deleted (the session goes
+   * on, e.g. a cold standby going back to health checks only); otherwise they are simply forgotten
+   * (the session is closing, which deletes them with the subscription).
+   */
+  async detach(options: { deleteUpstream: boolean; timeoutMs: number }): Promise<void> {
+    const monitored = [...this.#items.values()].flatMap((r) => (r.monitored ? [r.monitored] : []));
+    this.#subscription = null;
+    for (const record of this.#items.values()) record.monitored = undefined;
+    if (!options.deleteUpstream || monitored.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, options.timeoutMs);
+    });
+    const deletions = Promise.all(monitored.map((m) => m.terminate().catch(() => undefined)));
+    await Promise.race([deletions, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  add(key: string, spec: ItemSpec): void {
+    if (this.#items.has(key)) return;
+    const record: ItemRecord = { spec };
+    this.#items.set(key, record);
+    if (this.#subscription) void this.#create(key, record);
+  }
+
+  remove(key: string): void {
+    const record = this.#items.get(key);
+    if (!record) return;
+    this.#items.delete(key);
+    record.monitored?.terminate().catch(() => undefined);
+  }
+
+  /** Reporting (active or hot standby) or Disabled (warm standby), for every item at once. */
+  async setReporting(reporting: boolean): Promise<void> {
+    const mode = reporting ? MonitoringMode.Reporting : MonitoringMode.Disabled;
+    this.#mode = mode;
+    const subscription = this.#subscription;
+    if (!subscription) return;
+    const monitored = [...this.#items.values()].flatMap((r) => (r.monitored ? [r.monitored] : []));
+    const items = monitored as unknown as ModeAware[];
+    const ids = items.map((m) => m.monitoredItemId).filter((id): id is number => id !== undefined);
+    for (const m of items) m.internalSetMonitoringMode?.(mode);
+    if (ids.length === 0) return;
+    // One request for all items (node-opcua would send one per item).
+    const session = subscription.session as unknown as ClientSessionRawSubscriptionService;
+    await session.setMonitoringMode({
+      subscriptionId: subscription.subscriptionId,
+      monitoringMode: mode,
+      monitoredItemIds: ids,
+    });
+  }
+
+  async #create(key: string, record: ItemRecord): Promise<void> {
+    const subscription = this.#subscription;
+    if (!subscription) return;
+    try {
+      const monitored = await subscription.monitor(
+        { nodeId: record.spec.nodeId, attributeId: record.spec.attributeId ?? AttributeIds.Value },
+        {
+          samplingInterval: record.spec.samplingInterval,
+          queueSize: record.spec.queueSize,
+          discardOldest: true,
+        },
+        TimestampsToReturn.Both,
+        this.#mode,
+      );
+      if (this.#subscription !== subscription || this.#items.get(key) !== record) {
+        await monitored.terminate().catch(() => undefined);
+        return;
+      }
+      record.monitored = monitored;
+      monitored.on("changed", (value: DataValue) => this.#onValue(key, value));
+      if (
+        (monitored as unknown as ModeAware).monitoredItemId !== undefined &&
+        this.#mode !== MonitoringMode.Reporting
+      ) {
+        // The mode changed while the item was being created.
+        await this.setReporting(false);
+      }
+    } catch (error) {
+      this.#logger.warn({ err: error, item: key }, "cannot create upstream monitored item");
+    }
+  }
+}

@@ -1,0 +1,292 @@
+import { EventEmitter } from "node:events";
+import {
+  AttributeIds,
+  type ClientSession,
+  type ClientSubscription,
+  type DataValue,
+  OPCUAClient,
+  ServerState,
+  TimestampsToReturn,
+} from "node-opcua";
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log.ts";
+import type { ServerFacts } from "../redundancy/types.ts";
+import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
+import { HealthProbe, type ProbeResult } from "./health-probe.ts";
+import { UpstreamItemSet } from "./item-set.ts";
+
+export type LinkState = "idle" | "connecting" | "connected" | "lost" | "stopped";
+/** off: no connection. watch: session and health checks only. full: also carries the data items. */
+export type LinkRole = "off" | "watch" | "full";
+
+export interface LinkSettings {
+  index: number;
+  url: string;
+  statusQuery: { intervalMs: number; timeoutMs: number };
+  subscription: { publishingIntervalMs: number; keepAliveCount: number; lifetimeCount: number };
+  session: { timeoutMs: number };
+  reconnect: { initialDelayMs: number; maxDelayMs: number };
+  /** Names this link's client in the server's session diagnostics. */
+  clientName: string;
+}
+
+export interface LinkStateChange {
+  server: number;
+  url: string;
+  from: LinkState;
+  to: LinkState;
+  reason: string;
+}
+
+export interface LinkEvents {
+  facts: [ServerFacts];
+  state: [LinkStateChange];
+  value: [key: string, value: DataValue];
+}
+
+const ServerStateNodeId = "i=2259";
+const ServiceLevelNodeId = "i=2267";
+
+/**
+ * One upstream server: an OPC UA client with one session and one subscription, health checks
+ * (status query, publish watchdog, ServerState and ServiceLevel) and the data items.
+ *
+ * Upstream faults never throw: they become state changes, all made by `#setState`. Recovery is
+ * node-opcua's own reconnect path (new SecureChannel, ActivateSession, or a new session with
+ * TransferSubscriptions); when our probe sees a silent outage it breaks the channel so that the
+ * same path runs.
+ */
+export class UpstreamLink extends EventEmitter<LinkEvents> {
+  readonly settings: LinkSettings;
+  readonly items: UpstreamItemSet;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  #state: LinkState = "idle";
+  #role: LinkRole = "off";
+  #facts: ServerFacts = { status: "unknown" };
+  #client: OPCUAClient | null = null;
+  #session: ClientSession | null = null;
+  #subscription: ClientSubscription | null = null;
+  #probe: HealthProbe | null = null;
+  /** Bumped on every start/stop so that late callbacks of an old connection are ignored. */
+  #generation = 0;
+  lastError: string | undefined;
+
+  constructor(settings: LinkSettings, options: { logger: Logger; clock: Clock }) {
+    super();
+    this.settings = settings;
+    this.#logger = options.logger.child({ server: settings.index, url: settings.url });
+    this.#clock = options.clock;
+    this.items = new UpstreamItemSet((key, value) => this.emit("value", key, value), this.#logger);
+  }
+
+  get state(): LinkState {
+    return this.#state;
+  }
+  get role(): LinkRole {
+    return this.#role;
+  }
+  get facts(): Readonly<ServerFacts> {
+    return this.#facts;
+  }
+  /** The session, only while the link is connected and healthy. */
+  get session(): ClientSession | null {
+    return this.#state === "connected" ? this.#session : null;
+  }
+
+  /** Change what this link carries; starts or stops the connection as needed. */
+  async setRole(role: LinkRole): Promise<void> {
+    const previous = this.#role;
+    if (role === previous) return;
+    this.#role = role;
+    if (role === "off") return this.#disconnect("role off");
+    if (previous === "off") return this.#connect();
+    if (role === "full" && this.#subscription) this.items.attach(this.#subscription);
+    if (role === "watch")
+      await this.items.detach({ deleteUpstream: true, timeoutMs: this.settings.statusQuery.timeoutMs });
+  }
+
+  async stop(): Promise<void> {
+    this.#role = "off";
+    await this.#disconnect("stopped");
+    this.#setState("stopped", "stopped");
+  }
+
+  async #connect(): Promise<void> {
+    const generation = ++this.#generation;
+    const s = this.settings;
+    const certificateManager = await clientCertificateManager();
+    if (generation !== this.#generation) return;
+    const client = OPCUAClient.create({
+      applicationName: clientApplicationName,
+      clientCertificateManager: certificateManager,
+      clientName: `${s.clientName}-${s.index}`,
+      endpointMustExist: false,
+      keepSessionAlive: false,
+      requestedSessionTimeout: s.session.timeoutMs,
+      // A channel that stays silent this long is broken; our probe normally notices sooner.
+      transportTimeout: Math.max(2000, 2 * (s.statusQuery.intervalMs + s.statusQuery.timeoutMs)),
+      connectionStrategy: {
+        initialDelay: s.reconnect.initialDelayMs,
+        maxDelay: s.reconnect.maxDelayMs,
+        randomisationFactor: 0.1,
+        maxRetry: -1,
+      },
+    });
+    this.#client = client;
+    this.#setState("connecting", "connecting");
+    client.on("backoff", (count: number, delay: number) => {
+      if (generation !== this.#generation) return;
+      this.lastError = `connection attempt ${count + 1} failed, next in ${delay} ms`;
+      if (this.#state !== "lost") this.#setState("lost", "cannot connect");
+    });
+    client.on("connection_lost", () => generation === this.#generation && this.#lose("connection lost"));
+    client.on("connection_reestablished", () => {
+      if (generation !== this.#generation) return;
+      this.#logger.info("connection re-established");
+      this.#probe?.checkNow();
+    });
+    try {
+      await client.connect(s.url);
+      if (generation !== this.#generation) return;
+      const session = await client.createSession();
+      if (generation !== this.#generation) {
+        await session.close().catch(() => undefined);
+        return;
+      }
+      this.#session = session;
+      session.on("session_closed", () => generation === this.#generation && this.#lose("session closed"));
+      const subscription = await this.#createSubscription(session);
+      if (generation !== this.#generation) return;
+      this.#subscription = subscription;
+      if (this.#role === "full") this.items.attach(subscription);
+      this.#probe = new HealthProbe({
+        session,
+        subscription,
+        clock: this.#clock,
+        intervalMs: s.statusQuery.intervalMs,
+        timeoutMs: s.statusQuery.timeoutMs,
+        onResult: (result) => generation === this.#generation && this.#onProbe(result),
+      });
+      this.#probe.start();
+    } catch (error) {
+      if (generation !== this.#generation) return;
+      // connect() retries forever; reaching here means the session or subscription failed.
+      this.lastError = error instanceof Error ? error.message : String(error);
+      this.#logger.warn({ err: error }, "upstream session setup failed; retrying");
+      await this.#disconnect("setup failed");
+      if (this.#role !== "off")
+        setTimeout(() => this.#role !== "off" && this.#connect(), s.reconnect.maxDelayMs);
+    }
+  }
+
+  async #createSubscription(session: ClientSession): Promise<ClientSubscription> {
+    const s = this.settings.subscription;
+    const subscription = await session.createSubscription2({
+      requestedPublishingInterval: s.publishingIntervalMs,
+      requestedMaxKeepAliveCount: s.keepAliveCount,
+      requestedLifetimeCount: s.lifetimeCount,
+      maxNotificationsPerPublish: 0,
+      publishingEnabled: true,
+      priority: 100,
+    });
+    for (const nodeId of [ServerStateNodeId, ServiceLevelNodeId]) {
+      const item = await subscription.monitor(
+        { nodeId, attributeId: AttributeIds.Value },
+        { samplingInterval: 0, queueSize: 1 },
+        TimestampsToReturn.Both,
+      );
+      item.on("changed", (value: DataValue) => this.#onHealthValue(nodeId, value));
+    }
+    return subscription;
+  }
+
+  #onHealthValue(nodeId: string, value: DataValue): void {
+    if (!value.statusCode.isGood()) return;
+    if (nodeId === ServerStateNodeId) {
+      this.#updateFacts({ serverState: ServerState[value.value.value as number] ?? "Unknown" });
+    } else {
+      this.#updateFacts({ serviceLevel: Number(value.value.value) });
+    }
+  }
+
+  #onProbe(result: ProbeResult): void {
+    if (result.ok) {
+      this.#updateFacts({ serverState: result.serverState, serviceLevel: result.serviceLevel });
+      if (this.#state !== "connected") this.#setState("connected", "status query answered");
+      return;
+    }
+    if (this.#state === "connected" || this.#state === "connecting") {
+      this.#lose(result.reason);
+      // A silent outage: make node-opcua re-create the channel and re-activate the session.
+      breakChannel(this.#client);
+    }
+  }
+
+  #lose(reason: string): void {
+    this.lastError = reason;
+    if (this.#state === "stopped" || this.#state === "idle") return;
+    this.#setState("lost", reason);
+  }
+
+  async #disconnect(reason: string): Promise<void> {
+    this.#generation++;
+    this.#probe?.stop();
+    this.#probe = null;
+    await this.items.detach({ deleteUpstream: false, timeoutMs: 0 });
+    const client = this.#client;
+    const session = this.#session;
+    this.#client = null;
+    this.#session = null;
+    this.#subscription = null;
+    if (this.#state !== "stopped") this.#setState("idle", reason);
+    // Close the session properly: session-limited servers keep stale sessions otherwise.
+    if (session) await withTimeout(session.close(true), 2000).catch(() => undefined);
+    if (client) await withTimeout(client.disconnect(), 2000).catch(() => undefined);
+  }
+
+  #updateFacts(change: Partial<ServerFacts>): void {
+    const next = { ...this.#facts, ...change };
+    if (
+      next.status === this.#facts.status &&
+      next.serverState === this.#facts.serverState &&
+      next.serviceLevel === this.#facts.serviceLevel &&
+      next.monitorsFailing === this.#facts.monitorsFailing
+    ) {
+      return;
+    }
+    this.#facts = next;
+    this.emit("facts", next);
+  }
+
+  /** Every state change goes through here: one log line, one event, facts kept in step. */
+  #setState(to: LinkState, reason: string): void {
+    const from = this.#state;
+    if (from === to) return;
+    this.#state = to;
+    this.#logger.info({ from, to, reason }, "upstream link state");
+    this.emit("state", { server: this.settings.index, url: this.settings.url, from, to, reason });
+    const status =
+      to === "connected" ? "up" : to === "connecting" ? "connecting" : to === "lost" ? "down" : "unknown";
+    // ServerState and ServiceLevel are kept: the status query refreshes them on reconnect.
+    this.#updateFacts({ status });
+  }
+}
+
+/**
+ * node-opcua's own keep-alive manager breaks a silent channel this way (`forceConnectionBreak`), so
+ * that the ordinary reconnect path runs; the property is not in its public typings.
+ */
+function breakChannel(client: OPCUAClient | null): void {
+  const channel = (client as unknown as { _secureChannel?: { forceConnectionBreak(): void } } | null)
+    ?._secureChannel;
+  channel?.forceConnectionBreak();
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,229 @@
+/**
+ * A simulator in a child process (`src/cli/main.ts simulate`), so that tests can SIGKILL, SIGSTOP,
+ * SIGTERM and restart it like a real upstream server.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { WriteLogEntry } from "../../src/simulator/simulator.ts";
+import { delay, waitForEvent } from "./wait.ts";
+
+export interface SpawnSimulatorOptions {
+  port?: number;
+  tickMs?: number;
+  sharedClock?: boolean;
+  shutdownDelayMs?: number;
+}
+
+export interface SimProcess {
+  readonly endpointUrl: string;
+  readonly port: number;
+  readonly pid: number;
+  /** Client writes reported by the process (kept across restarts). */
+  readonly writes: WriteLogEntry[];
+  readonly exited: boolean;
+  /** Milliseconds from spawn to the "listening" line, for the last start. */
+  readonly startupMs: number;
+  /** How the last process ended (undefined while it runs). */
+  readonly exitStatus: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  waitForWrite(predicate: (entry: WriteLogEntry) => boolean, timeoutMs: number): Promise<WriteLogEntry>;
+  /** SIGKILL; resolves when the process has exited. */
+  kill(): Promise<void>;
+  /** SIGSTOP: the process keeps its sockets but answers nothing. */
+  freeze(): void;
+  /** SIGCONT. */
+  thaw(): void;
+  /** SIGTERM (graceful shutdown); resolves when the process has exited. */
+  terminate(): Promise<void>;
+  /** Starts the simulator again on the same port; the previous process must have exited. */
+  restart(): Promise<void>;
+  /** Kills the process if it is running; idempotent. */
+  dispose(): Promise<void>;
+}
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const START_TIMEOUT_MS = 30_000;
+const ADDRESS_IN_USE_RETRY_MS = 5_000;
+const live = new Set<ChildProcess>();
+
+process.once("exit", () => {
+  for (const child of live) {
+    child.kill("SIGKILL");
+  }
+});
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  endpointUrl: string;
+}
+
+function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
+  const args = ["--import", "tsx", join("src", "cli", "main.ts"), "simulate", "--port", String(port)];
+  if (options.tickMs !== undefined) args.push("--tick-ms", String(options.tickMs));
+  if (options.sharedClock) args.push("--shared-clock");
+  if (options.shutdownDelayMs !== undefined)
+    args.push("--shutdown-delay-ms", String(options.shutdownDelayMs));
+  return args;
+}
+
+class SimProcessImpl extends EventEmitter implements SimProcess {
+  readonly writes: WriteLogEntry[] = [];
+  endpointUrl = "";
+  port: number;
+  startupMs = 0;
+  exitStatus: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  private child: ChildProcess | undefined;
+  private exitedPromise: Promise<void> = Promise.resolve();
+  private running = false;
+
+  constructor(private readonly options: SpawnSimulatorOptions) {
+    super();
+    this.port = options.port ?? 0;
+  }
+
+  get pid(): number {
+    return this.child?.pid ?? -1;
+  }
+
+  get exited(): boolean {
+    return !this.running;
+  }
+
+  async start(): Promise<void> {
+    const deadline = Date.now() + ADDRESS_IN_USE_RETRY_MS;
+    for (;;) {
+      try {
+        const started = await this.startOnce();
+        this.port = started.port;
+        this.endpointUrl = started.endpointUrl;
+        return;
+      } catch (error) {
+        const inUse = error instanceof Error && /EADDRINUSE/.test(error.message);
+        if (!inUse || Date.now() > deadline) throw error;
+        await delay(100);
+      }
+    }
+  }
+
+  private startOnce(): Promise<Started> {
+    const began = performance.now();
+    const child = spawn(process.execPath, cliArgs(this.options, this.port), {
+      cwd: projectRoot,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, OPCUA_REDUNDANCY_LOG_LEVEL: "silent" },
+    });
+    live.add(child);
+    this.child = child;
+    this.running = true;
+    this.exitStatus = undefined;
+    this.exitedPromise = new Promise<void>((resolve) => {
+      child.once("exit", (code, signal) => {
+        live.delete(child);
+        if (this.child === child) {
+          this.running = false;
+          this.exitStatus = { code, signal };
+        }
+        resolve();
+      });
+    });
+    let stderr = "";
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr = (stderr + chunk).slice(-8000);
+    });
+    return new Promise<Started>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`simulator did not start within ${START_TIMEOUT_MS} ms; stderr:\n${stderr}`));
+      }, START_TIMEOUT_MS);
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        reject(
+          new Error(`simulator exited before listening (code ${code}, signal ${signal}); stderr:\n${stderr}`),
+        );
+      });
+      this.readLines(child, (record) => {
+        if (record.event === "listening") {
+          clearTimeout(timer);
+          this.startupMs = performance.now() - began;
+          resolve({ child, port: Number(record.port), endpointUrl: String(record.endpointUrl) });
+        } else if (record.event === "write") {
+          const entry = { time: String(record.time), nodeId: String(record.nodeId), value: record.value };
+          this.writes.push(entry);
+          this.emit("write", entry);
+        }
+      });
+    });
+  }
+
+  private readLines(child: ChildProcess, onRecord: (record: Record<string, unknown>) => void): void {
+    let buffered = "";
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      buffered += chunk;
+      let newline = buffered.indexOf("\n");
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf("\n");
+        if (!line.startsWith("{")) continue;
+        try {
+          onRecord(JSON.parse(line) as Record<string, unknown>);
+        } catch {
+          // not one of ours
+        }
+      }
+    });
+  }
+
+  async waitForWrite(
+    predicate: (entry: WriteLogEntry) => boolean,
+    timeoutMs: number,
+  ): Promise<WriteLogEntry> {
+    const seen = this.writes.find(predicate);
+    if (seen) return seen;
+    return waitForEvent<WriteLogEntry>(this, "write", timeoutMs, (entry: WriteLogEntry) => predicate(entry));
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    if (this.running) this.child?.kill(signal);
+  }
+
+  async kill(): Promise<void> {
+    this.signal("SIGKILL");
+    await this.exitedPromise;
+  }
+
+  freeze(): void {
+    this.signal("SIGSTOP");
+  }
+
+  thaw(): void {
+    this.signal("SIGCONT");
+  }
+
+  async terminate(): Promise<void> {
+    this.signal("SIGTERM");
+    await this.exitedPromise;
+  }
+
+  async restart(): Promise<void> {
+    if (this.running) {
+      throw new Error(
+        `simulator pid ${this.pid} is still running: kill() or terminate() it before restart()`,
+      );
+    }
+    await this.start();
+  }
+
+  async dispose(): Promise<void> {
+    await this.kill();
+  }
+}
+
+/** Spawns `simulate` in a child process; resolves when it prints its "listening" line. */
+export async function spawnSimulator(options: SpawnSimulatorOptions = {}): Promise<SimProcess> {
+  const sim = new SimProcessImpl(options);
+  await sim.start();
+  return sim;
+}

@@ -1,0 +1,3 @@
+import { failoverMatrix } from "./failover-scenarios.ts";
+
+failoverMatrix("hot");
