@@ -259,7 +259,7 @@ export class RedundancyMachine {
     const activeRank = this.#ranks[active]!;
     // A fitter server is known already: the dwell time is all that holds the switch back.
     if (this.#ranks[bestServer(this.#ranks)!]! > activeRank) return [];
-    const trigger = activeRank < Rank.degraded;
+    const trigger = activeRank < Rank.healthy;
     let watch = this.#failbackAllowed(active);
     const watchAt = this.#lastSwitchAt + this.#options.retryDelayMs;
     if (watch && !trigger && now < watchAt) {

@@ -468,12 +468,6 @@ for (const mode of ALL_MODES) {
           expectState(m, "active", 1, null);
           return;
         }
-        if (reason === "serviceLevel" && facts === DEGRADED) {
-          // Degraded is no trigger on its own in cold mode: nothing better is known, so nothing is tried.
-          assert.deepEqual(m.update(0, facts, 5_000), []);
-          expectState(m, "active", 0, null);
-          return;
-        }
         assert.deepEqual(brief(m.update(0, facts, 5_000)), [tryIt(1)]);
         assert.deepEqual(brief(m.update(1, UP, 5_100)), [to]);
         assert.equal(m.active, 1);
