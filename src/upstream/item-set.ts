@@ -3,9 +3,11 @@ import {
   type ClientMonitoredItemBase,
   type ClientSessionRawSubscriptionService,
   type ClientSubscription,
-  type DataValue,
+  DataValue,
   MonitoringMode,
   type NodeId,
+  type StatusCode,
+  StatusCodes,
   TimestampsToReturn,
 } from "node-opcua";
 import type { Logger } from "../log.ts";
@@ -20,6 +22,8 @@ export interface ItemSpec {
 interface ItemRecord {
   spec: ItemSpec;
   monitored?: ClientMonitoredItemBase;
+  /** Creation failed (connection lost meanwhile, or the server refused the item): retried on reconnect. */
+  failed?: boolean;
 }
 
 /** node-opcua keeps the mode it re-creates items with here; keep it in step with SetMonitoringMode. */
@@ -75,6 +79,14 @@ export class UpstreamItemSet {
     await Promise.race([deletions, deadline]).finally(() => clearTimeout(timer));
   }
 
+  /** After a reconnect: create again the items whose creation failed. */
+  retryFailed(): void {
+    if (!this.#subscription) return;
+    for (const [key, record] of this.#items) {
+      if (record.failed && !record.monitored) void this.#create(key, record);
+    }
+  }
+
   add(key: string, spec: ItemSpec): void {
     if (this.#items.has(key)) return;
     const record: ItemRecord = { spec };
@@ -128,6 +140,7 @@ export class UpstreamItemSet {
         return;
       }
       record.monitored = monitored;
+      record.failed = false;
       monitored.on("changed", (value: DataValue) => this.#onValue(key, value));
       if (
         (monitored as unknown as ModeAware).monitoredItemId !== undefined &&
@@ -137,7 +150,18 @@ export class UpstreamItemSet {
         await this.setReporting(false);
       }
     } catch (error) {
-      this.#logger.warn({ err: error, item: key }, "cannot create upstream monitored item");
+      record.failed = true;
+      const message = error instanceof Error ? error.message : String(error);
+      // A server's refusal ("BadNodeIdUnknown (0x80340000)") is its answer for this item: pass it on.
+      const refusal = /^(Bad\w+)/.exec(message)?.[1];
+      const statusCode =
+        refusal === undefined
+          ? undefined
+          : (StatusCodes as unknown as Record<string, StatusCode | undefined>)[refusal];
+      this.#logger.warn({ item: key, reason: message }, "cannot create upstream monitored item");
+      if (statusCode && this.#items.get(key) === record) {
+        this.#onValue(key, new DataValue({ statusCode, serverTimestamp: new Date() }));
+      }
     }
   }
 }

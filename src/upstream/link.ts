@@ -213,7 +213,10 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   #onProbe(result: ProbeResult): void {
     if (result.ok) {
       this.#updateFacts({ serverState: result.serverState, serviceLevel: result.serviceLevel });
-      if (this.#state !== "connected") this.#setState("connected", "status query answered");
+      if (this.#state !== "connected") {
+        this.#setState("connected", "status query answered");
+        if (this.#role === "full") this.items.retryFailed();
+      }
       return;
     }
     if (this.#state === "connected" || this.#state === "connecting") {
