@@ -148,9 +148,13 @@ export class Printer {
       stats.lost === 0 && stats.duplicates === 0 && stats.reordered === 0
         ? this.style(["bold", "green"], "no value lost, none duplicated")
         : this.style(["bold", "red"], "values were lost or duplicated");
+    const note =
+      pair.mode !== "hot" && stats.lost > 0
+        ? ` (${pair.mode} mode: only hot mode keeps the standby's values)`
+        : "";
     this.line(
       `summary: failovers ${pair.failovers}, received ${stats.received}, lost ${stats.lost}, ` +
-        `duplicates ${stats.duplicates}, reordered ${stats.reordered}: ${verdict}`,
+        `duplicates ${stats.duplicates}, reordered ${stats.reordered}: ${verdict}${note}`,
     );
   }
 }

@@ -57,6 +57,8 @@ function addReadOnly(
     browseName: name,
     nodeId: `s=${name}`,
     dataType: DataType[dataType],
+    accessLevel: "CurrentRead",
+    userAccessLevel: "CurrentRead",
     minimumSamplingInterval: 0, // exception-based: a subscriber with samplingInterval 0 sees every value
   });
   node.setValueFromSource({ dataType, value }, StatusCodes.Good, new Date());

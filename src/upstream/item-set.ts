@@ -139,6 +139,11 @@ export class UpstreamItemSet {
         await monitored.terminate().catch(() => undefined);
         return;
       }
+      if (!monitored.statusCode.isGood()) {
+        // node-opcua resolves with a terminated item when the server refuses it.
+        this.#refused(key, record, monitored.statusCode.name, monitored.statusCode.toString());
+        return;
+      }
       record.monitored = monitored;
       record.failed = false;
       monitored.on("changed", (value: DataValue) => this.#onValue(key, value));
@@ -150,18 +155,22 @@ export class UpstreamItemSet {
         await this.setReporting(false);
       }
     } catch (error) {
-      record.failed = true;
       const message = error instanceof Error ? error.message : String(error);
-      // A server's refusal ("BadNodeIdUnknown (0x80340000)") is its answer for this item: pass it on.
-      const refusal = /^(Bad\w+)/.exec(message)?.[1];
-      const statusCode =
-        refusal === undefined
-          ? undefined
-          : (StatusCodes as unknown as Record<string, StatusCode | undefined>)[refusal];
-      this.#logger.warn({ item: key, reason: message }, "cannot create upstream monitored item");
-      if (statusCode && this.#items.get(key) === record) {
-        this.#onValue(key, new DataValue({ statusCode, serverTimestamp: new Date() }));
-      }
+      // A server's refusal reads "BadNodeIdUnknown (0x80340000)"; anything else is a transport failure.
+      this.#refused(key, record, /^(Bad\w+)/.exec(message)?.[1], message);
+    }
+  }
+
+  /** Creation failed: retried after the next reconnect; a server's refusal is its answer for the item. */
+  #refused(key: string, record: ItemRecord, statusName: string | undefined, reason: string): void {
+    record.failed = true;
+    this.#logger.warn({ item: key, reason }, "cannot create upstream monitored item");
+    const statusCode =
+      statusName === undefined
+        ? undefined
+        : (StatusCodes as unknown as Record<string, StatusCode | undefined>)[statusName];
+    if (statusCode && this.#items.get(key) === record) {
+      this.#onValue(key, new DataValue({ statusCode, serverTimestamp: new Date() }));
     }
   }
 }

@@ -7,6 +7,7 @@ import type { FailoverEvent } from "../../src/client/types.ts";
 import type { PairConfigInput } from "../../src/config/schema.ts";
 import { createLogger } from "../../src/log.ts";
 import type { Mode } from "../../src/redundancy/types.ts";
+import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
 import { CounterRecorder } from "./counter-recorder.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { type SimProcess, spawnSimulator } from "./sim-process.ts";
@@ -54,6 +55,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     sims.push(...started);
     proxies.push(...(await Promise.all(sims.map((s) => startFaultProxy({ port: s.port })))));
     const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+    routeNodeOpcuaLogs(logger);
     client = new RedundantClient(
       {
         name: "test",
