@@ -94,6 +94,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         failureCount: c.failureCount,
         startupGraceMs: c.statusQuery.timeoutMs,
         retryDelayMs: c.reconnect.maxDelayMs,
+        serverNames: c.servers.map((server, i) => server.name ?? `server ${i}`),
       },
       this.#clock.now(),
     );
@@ -267,6 +268,8 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         to: this.config.servers[to]!.url,
         fromIndex: from,
         toIndex: to,
+        fromName: this.#serverName(from),
+        toName: this.#serverName(to),
         reason,
         detail,
         durationMs: reason === "commLost" && outageSince !== null ? now - outageSince : 0,
@@ -323,6 +326,10 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       },
       Math.max(0, at - this.#clock.now()),
     );
+  }
+
+  #serverName(index: number): string {
+    return this.config.servers[index]!.name ?? `server ${index}`;
   }
 
   /** The one place where a pair state changes: one log line and one event. */

@@ -7,6 +7,9 @@ export interface FailoverEvent {
   to: string;
   fromIndex: number | null;
   toIndex: number;
+  /** The servers' configured names (default host:port). */
+  fromName: string | null;
+  toName: string;
   reason: SwitchReason;
   detail: string;
   /** How long the pair had no working active server (0 for planned switches). */

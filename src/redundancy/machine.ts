@@ -20,6 +20,8 @@ export interface MachineOptions extends PolicyOptions {
   startupGraceMs: number;
   /** Cold mode: pause after a full cycle of failed connection attempts. */
   retryDelayMs: number;
+  /** Names used in decision details (default "server <index>"). */
+  serverNames?: readonly string[];
 }
 
 /**
@@ -93,7 +95,7 @@ export class RedundancyMachine {
     const to = target ?? bestServer(this.#ranks, this.#active ?? undefined);
     if (to === null) return { refused: "no other server is reachable" };
     if (to === this.#active) return { refused: "that server is already active" };
-    if (this.#ranks[to] === Rank.unreachable) return { refused: `server ${to} is not reachable` };
+    if (this.#ranks[to] === Rank.unreachable) return { refused: `${this.#name(to)} is not reachable` };
     const decision = this.#switch(to, "manual", `operator request (${describeFacts(this.#facts[to]!)})`, now);
     this.#pinned = true;
     return [decision, ...this.evaluate(now)];
@@ -145,7 +147,12 @@ export class RedundancyMachine {
       this.#state = "allLost";
       const from = starting ? null : this.#lastActive;
       const reason: SwitchReason = starting ? "initial" : "commLost";
-      decisions.push({ kind: "lost", from, reason, detail: describeServers(this.#facts) });
+      decisions.push({
+        kind: "lost",
+        from,
+        reason,
+        detail: describeServers(this.#facts, this.#options.serverNames),
+      });
     }
     if (this.#options.mode === "cold" && best === null) decisions.push(...this.#coldTry(now, () => true));
     return decisions;
@@ -156,11 +163,11 @@ export class RedundancyMachine {
     // State "active" without an active server: a cold failover cycle, from the lost server.
     const lost = this.#state === "active" ? this.#lastActive : null;
     if (lost !== null && lost !== best) {
-      const detail = `server ${lost} lost (${describeFacts(this.#facts[lost]!)})`;
+      const detail = `${this.#name(lost)} lost (${describeFacts(this.#facts[lost]!)})`;
       return this.#switch(best, "commLost", detail, now, lost);
     }
     const reason: SwitchReason = this.#state === "starting" ? "initial" : "recovered";
-    return this.#switch(best, reason, `server ${best} is ${describeFacts(this.#facts[best]!)}`, now);
+    return this.#switch(best, reason, `${this.#name(best)} is ${describeFacts(this.#facts[best]!)}`, now);
   }
 
   /**
@@ -201,7 +208,7 @@ export class RedundancyMachine {
       this.#wake(dwellEnd);
       return null;
     }
-    const detail = `server ${active} is ${describeFacts(this.#facts[active]!)}; server ${best} is ${describeFacts(this.#facts[best]!)}`;
+    const detail = `${this.#name(active)} is ${describeFacts(this.#facts[active]!)}; ${this.#name(best)} is ${describeFacts(this.#facts[best]!)}`;
     return this.#switch(best, reasonForLeaving(activeRank), detail, now);
   }
 
@@ -215,7 +222,7 @@ export class RedundancyMachine {
       if (since === null) continue;
       const ready = Math.max(since + this.#options.failback.holdMs, dwellEnd);
       if (now >= ready) {
-        const detail = `server ${i} at least as fit for ${now - since} ms (${describeFacts(this.#facts[i]!)})`;
+        const detail = `${this.#name(i)} at least as fit for ${now - since} ms (${describeFacts(this.#facts[i]!)})`;
         return this.#switch(i, "failback", detail, now);
       }
       wake = Math.min(wake, ready);
@@ -285,6 +292,10 @@ export class RedundancyMachine {
     }
     this.#facts[next.server] = { status: "connecting" };
     return [{ kind: "try", server: next.server }];
+  }
+
+  #name(server: number): string {
+    return this.#options.serverNames?.[server] ?? `server ${server}`;
   }
 
   #wake(at: number): void {

@@ -78,8 +78,8 @@ export function describeFacts(facts: ServerFacts): string {
 }
 
 /** Human-readable account of every server's facts, used in `lost` details. */
-export function describeServers(facts: readonly ServerFacts[]): string {
-  return facts.map((f, i) => `server ${i}: ${describeFacts(f)}`).join("; ");
+export function describeServers(facts: readonly ServerFacts[], names?: readonly string[]): string {
+  return facts.map((f, i) => `${names?.[i] ?? `server ${i}`}: ${describeFacts(f)}`).join("; ");
 }
 
 /**

@@ -70,6 +70,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   #probe: HealthProbe | null = null;
   /** Bumped on every start/stop so that late callbacks of an old connection are ignored. */
   #generation = 0;
+  #retryTimer: NodeJS.Timeout | null = null;
   lastError: string | undefined;
 
   constructor(settings: LinkSettings, options: { logger: Logger; clock: Clock }) {
@@ -234,6 +235,8 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
 
   async #disconnect(reason: string): Promise<void> {
     this.#generation++;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
     this.#probe?.stop();
     this.#probe = null;
     await this.items.detach({ deleteUpstream: false, timeoutMs: 0 });
