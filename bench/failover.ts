@@ -11,7 +11,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { format, parseArgs } from "node:util";
+import { setErrorLogger, setWarningLogger } from "node-opcua";
 import type { Mode } from "../src/redundancy/types.ts";
 import { type Fault, faults } from "../test/helpers/faults.ts";
 import { BASELINE_FAULT, BASELINE_TIMEOUT_MS, runBaselineRep } from "./lib/baseline.ts";
@@ -220,6 +221,15 @@ async function guarded(
 async function main(): Promise<void> {
   const options = parseOptions();
   const unhandled: string[] = [];
+  // node-opcua prints warnings and errors with console.log: keep stdout for the report.
+  const nodeOpcuaLog: string[] = [];
+  const toStderr = (_context: unknown, ...args: unknown[]) => {
+    const text = format(...args);
+    if (nodeOpcuaLog.length < 500) nodeOpcuaLog.push(`${new Date().toISOString()} ${text}`);
+    progress(`node-opcua: ${text}`);
+  };
+  setWarningLogger(toStderr);
+  setErrorLogger(toStderr);
   process.on("unhandledRejection", (reason) => {
     const text = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
     unhandled.push(text);
@@ -284,7 +294,8 @@ async function main(): Promise<void> {
     "detect = fault → RedundantClient `failover` event (baseline: fault → the plain client's `connection_lost`).",
     "first value = fault → first Counter value delivered at or after the failover event (baseline: after the restart).",
     "lost / duplicates / regressions: Counter sequence from the last value delivered before the fault.",
-    "Fault time: start of inject(), except ServiceLevel 150 and ServerState Suspended (end of the write).",
+    "Fault time: the call of the fault's inject(); for ServiceLevel 150 and ServerState Suspended " +
+      "(a write over a fresh session) the time the simulator logged the write. Negative = before it.",
     `A repetition fails when no failover comes within ${FAILOVER_TIMEOUT_MS / 1000} s ` +
       "(or no value follows it within 10 s); its figures are left out of the medians.",
   ];
@@ -340,6 +351,7 @@ async function main(): Promise<void> {
     summary,
     runs,
     unhandledRejections: unhandled,
+    nodeOpcuaLog,
   };
   await mkdir(dirname(RESULTS_FILE), { recursive: true });
   await writeFile(RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);

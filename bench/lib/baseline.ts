@@ -66,6 +66,7 @@ export async function runBaselineRep(rep: number, tickMs: number): Promise<RepRe
     const fromIndex = counter.count;
     const faultAt = Date.now();
     result.faultAt = new Date(faultAt).toISOString();
+    result.faultTimeSource = "kill() called";
     await sim.kill();
     result.injectMs = Date.now() - faultAt;
     await delay(DOWN_MS);

@@ -18,10 +18,11 @@ export const VALUES_AFTER = 25;
 /** Same as the failover tests: ServerState Shutdown is announced this long before the server closes. */
 export const SHUTDOWN_DELAY_MS = 3000;
 /**
- * Faults whose inject() only takes effect when it resolves (a write over a fresh OPC UA session):
- * their fault time is the end of inject(). For the others (signals, proxy switches) it is the start.
+ * Faults whose inject() writes to the primary over a fresh OPC UA session (connect, write, close):
+ * their fault time is the moment the simulator logged the write. For the others (signals, proxy
+ * switches) the fault takes effect when inject() is called.
  */
-const FAULT_TAKES_EFFECT_AT_END = new Set(["ServiceLevel 150", "ServerState Suspended"]);
+const FAULTS_THAT_WRITE = new Set(["ServiceLevel 150", "ServerState Suspended"]);
 
 export interface RepResult {
   mode: Mode | "baseline";
@@ -34,8 +35,10 @@ export interface RepResult {
   faultAt?: string;
   /** Spawning the simulators, proxies and client, until the first value. */
   setupMs?: number;
-  /** How long inject() took (the fault time is its start, or its end for write faults). */
+  /** How long inject() took. */
   injectMs?: number;
+  /** Where the fault time comes from: the call of inject(), or the simulator's log of the write. */
+  faultTimeSource?: string;
   /** Fault → failover event (baseline: → the plain client's connection_lost event). */
   detectMs?: number;
   /** Fault → first Counter value delivered after the failover (baseline: after the restart). */
@@ -113,11 +116,20 @@ export async function runFailoverRep(
     const fromIndex = rig.counter.count;
     const failoversBefore = rig.failovers.length;
     result.failoversBeforeFault = failoversBefore;
+    const primary = rig.sims[0]!;
+    const writesBefore = primary.writes.length;
     const injectStart = Date.now();
     await fault.inject(rig);
-    const injectEnd = Date.now();
-    result.injectMs = injectEnd - injectStart;
-    const faultAt = FAULT_TAKES_EFFECT_AT_END.has(fault.name) ? injectEnd : injectStart;
+    result.injectMs = Date.now() - injectStart;
+    const written =
+      primary.writes[writesBefore] ??
+      (FAULTS_THAT_WRITE.has(fault.name)
+        ? await waitFor(() => primary.writes[writesBefore], 2000, "the write in the simulator's log").catch(
+            () => undefined,
+          )
+        : undefined);
+    const faultAt = written ? Date.parse(written.time) : injectStart;
+    result.faultTimeSource = written ? `simulator write log (${written.nodeId})` : "inject() called";
     result.faultAt = new Date(faultAt).toISOString();
 
     const counter = rig.counter;

@@ -11,6 +11,7 @@ import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
 import { CounterRecorder } from "./counter-recorder.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { type SimProcess, spawnSimulator } from "./sim-process.ts";
+import { waitFor } from "./wait.ts";
 
 export interface RigOptions {
   mode: Mode;
@@ -72,6 +73,10 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     client.on("failover", (e) => failovers.push(e));
     const counter = new CounterRecorder();
     await client.start();
+    // On a loaded machine the secondary may answer first and be used until the primary has been
+    // healthy for the hold time: every test starts from the primary.
+    await waitFor(() => client?.status().activeIndex === 0, 30_000, "the primary to be active");
+    failovers.length = 0;
     client.monitor("ns=1;s=Counter", {}, counter.onValue);
     return { sims, proxies, client, counter, failovers, dispose };
   } catch (error) {
