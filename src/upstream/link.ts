@@ -11,9 +11,11 @@ import {
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
+import { breakChannel, withTimeout } from "./channel.ts";
 import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { UpstreamItemSet } from "./item-set.ts";
+import { StallGuard } from "./stall-guard.ts";
 
 export type LinkState = "idle" | "connecting" | "connected" | "lost" | "stopped";
 /** off: no connection. watch: session and health checks only. full: also carries the data items. */
@@ -71,6 +73,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   /** Bumped on every start/stop so that late callbacks of an old connection are ignored. */
   #generation = 0;
   #retryTimer: NodeJS.Timeout | null = null;
+  readonly #stallGuard: StallGuard;
   lastError: string | undefined;
 
   constructor(settings: LinkSettings, options: { logger: Logger; clock: Clock }) {
@@ -79,6 +82,17 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.#logger = options.logger.child({ server: settings.index, url: settings.url });
     this.#clock = options.clock;
     this.items = new UpstreamItemSet((key, value) => this.emit("value", key, value), this.#logger);
+    const r = settings.reconnect;
+    this.#stallGuard = new StallGuard(
+      Math.max(15_000, 3 * (r.maxDelayMs + this.#transportTimeoutMs())),
+      () => {
+        if (this.#role === "off" || this.#state !== "lost") return;
+        this.#logger.warn("reconnect stalled: starting over with a fresh connection");
+        void this.#disconnect("reconnect stalled").then(() => {
+          if (this.#role !== "off") void this.#connect();
+        });
+      },
+    );
   }
 
   get state(): LinkState {
@@ -125,8 +139,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       endpointMustExist: false,
       keepSessionAlive: false,
       requestedSessionTimeout: s.session.timeoutMs,
-      // A channel that stays silent this long is broken; our probe normally notices sooner.
-      transportTimeout: Math.max(2000, 2 * (s.statusQuery.intervalMs + s.statusQuery.timeoutMs)),
+      transportTimeout: this.#transportTimeoutMs(),
       connectionStrategy: {
         initialDelay: s.reconnect.initialDelayMs,
         maxDelay: s.reconnect.maxDelayMs,
@@ -251,6 +264,12 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     if (client) await withTimeout(client.disconnect(), 2000).catch(() => undefined);
   }
 
+  /** A channel that stays silent this long is broken; the health probe normally notices sooner. */
+  #transportTimeoutMs(): number {
+    const q = this.settings.statusQuery;
+    return Math.max(2000, 2 * (q.intervalMs + q.timeoutMs));
+  }
+
   #updateFacts(change: Partial<ServerFacts>): void {
     const next = { ...this.#facts, ...change };
     if (
@@ -270,6 +289,8 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     const from = this.#state;
     if (from === to) return;
     this.#state = to;
+    if (to === "lost") this.#stallGuard.arm();
+    else this.#stallGuard.disarm();
     this.#logger.info({ from, to, reason }, "upstream link state");
     this.emit("state", { server: this.settings.index, url: this.settings.url, from, to, reason });
     const status =
@@ -277,22 +298,4 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     // ServerState and ServiceLevel are kept: the status query refreshes them on reconnect.
     this.#updateFacts({ status });
   }
-}
-
-/**
- * node-opcua's own keep-alive manager breaks a silent channel this way (`forceConnectionBreak`), so
- * that the ordinary reconnect path runs; the property is not in its public typings.
- */
-function breakChannel(client: OPCUAClient | null): void {
-  const channel = (client as unknown as { _secureChannel?: { forceConnectionBreak(): void } } | null)
-    ?._secureChannel;
-  channel?.forceConnectionBreak();
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

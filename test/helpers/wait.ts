@@ -122,3 +122,9 @@ export function withTimeout<T>(promise: Promise<T>, timeoutMs: number, what: str
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * Every integration test's own time limit, well below the runner's per-file limit, so that a test
+ * that hangs is reported by name and the file goes on.
+ */
+export const INTEGRATION_TEST_TIMEOUT_MS = 120_000;

@@ -6,23 +6,25 @@ import { RedundantClient } from "../../src/client/redundant-client.ts";
 import { CounterRecorder } from "../helpers/counter-recorder.ts";
 import { startRig, testStatusQuery } from "../helpers/pair-rig.ts";
 import { type SimProcess, spawnSimulator } from "../helpers/sim-process.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { INTEGRATION_TEST_TIMEOUT_MS, waitFor, waitForEvent } from "../helpers/wait.ts";
 
-test("all servers lost: one BadNoCommunication per item, then fresh values on recovery", async () => {
+test("all servers lost: one BadNoCommunication per item, then fresh values on recovery", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async () => {
   const rig = await startRig({ mode: "hot" });
   try {
     const sine = new CounterRecorder();
     rig.client.monitor("ns=1;s=Sine", {}, sine.onValue);
     await rig.counter.waitForMore(10, 10_000);
     await sine.waitForMore(5, 10_000);
-    const lost = new Promise((resolve) => rig.client.once("allServersLost", resolve));
+    const lost = waitForEvent(rig.client, "allServersLost", 15_000);
     await Promise.all(rig.sims.map((s) => s.kill()));
     await lost;
     assert.equal(rig.client.state, "allLost");
     await waitFor(() => rig.counter.bad.length === 1 && sine.bad.length === 1, 2000, "one Bad per item");
     // The outage lasts while both servers restart; the items must not be flooded meanwhile.
     const counted = rig.counter.count;
-    const recovered = new Promise((resolve) => rig.client.once("recovered", resolve));
+    const recovered = waitForEvent(rig.client, "recovered", 30_000);
     await Promise.all(rig.sims.map((s) => s.restart()));
     await recovered;
     assert.deepEqual(
@@ -45,7 +47,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test("started while every server is down: Bad at once, values when a server comes up", async () => {
+test("started while every server is down: Bad at once, values when a server comes up", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async () => {
   const ports = [await freePort(), await freePort()];
   const client = new RedundantClient({
     name: "down",

@@ -3,9 +3,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AttributeIds, DataType, type DataValue, StatusCodes } from "node-opcua";
 import { startRig } from "../helpers/pair-rig.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { INTEGRATION_TEST_TIMEOUT_MS, waitFor } from "../helpers/wait.ts";
 
-test("read, browse, call, shared monitors and per-node results", async (t) => {
+test("read, browse, call, shared monitors and per-node results", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async (t) => {
   const rig = await startRig({ mode: "hot" });
   t.after(() => rig.dispose());
   const { client } = rig;

@@ -3,9 +3,11 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { LinkStateChange } from "../../src/upstream/link.ts";
 import { startRig } from "../helpers/pair-rig.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { INTEGRATION_TEST_TIMEOUT_MS, waitFor } from "../helpers/wait.ts";
 
-test("failback waits holdMs after the primary is healthy again", async () => {
+test("failback waits holdMs after the primary is healthy again", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async () => {
   const holdMs = 2000;
   const rig = await startRig({ mode: "warm", pair: { failback: { policy: "auto", holdMs } } });
   try {
@@ -32,7 +34,9 @@ test("failback waits holdMs after the primary is healthy again", async () => {
   }
 });
 
-test("manual failback: the primary's return does not switch back, an operator command does", async () => {
+test("manual failback: the primary's return does not switch back, an operator command does", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async () => {
   const rig = await startRig({ mode: "hot", pair: { failback: { policy: "manual", holdMs: 0 } } });
   try {
     await rig.counter.waitForMore(5, 10_000);
@@ -56,7 +60,9 @@ test("manual failback: the primary's return does not switch back, an operator co
   }
 });
 
-test("a primary link flapping every 300 ms causes no more switches than hold and dwell allow", async (t) => {
+test("a primary link flapping every 300 ms causes no more switches than hold and dwell allow", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async (t) => {
   const holdMs = 1000;
   const minDwellMs = 2000;
   const rig = await startRig({ mode: "hot", pair: { failback: { policy: "auto", holdMs }, minDwellMs } });

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import type { Mode } from "../../src/redundancy/types.ts";
 import { type Fault, faults, TICK_MS } from "../helpers/faults.ts";
 import { startRig } from "../helpers/pair-rig.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { INTEGRATION_TEST_TIMEOUT_MS, waitFor } from "../helpers/wait.ts";
 
 /** Values a warm or cold failover may lose: the outage plus re-subscription, generously. */
 function lossBound(mode: Mode, fault: Fault): number {
@@ -17,7 +17,9 @@ function lossBound(mode: Mode, fault: Fault): number {
 
 export function failoverMatrix(mode: Mode): void {
   for (const fault of faults) {
-    test(`${mode} mode: ${fault.name} of the primary → failover, Counter keeps flowing`, async (t) => {
+    test(`${mode} mode: ${fault.name} of the primary → failover, Counter keeps flowing`, {
+      timeout: INTEGRATION_TEST_TIMEOUT_MS,
+    }, async (t) => {
       const rig = await startRig({ mode, tickMs: TICK_MS, shutdownDelayMs: 3000 });
       try {
         await rig.counter.waitForMore(10, 10_000, "values from the primary");

@@ -6,9 +6,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startRig } from "../helpers/pair-rig.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { INTEGRATION_TEST_TIMEOUT_MS, waitFor } from "../helpers/wait.ts";
 
-test("hot mode: SIGKILL, restart, blackhole and restore of the primary lose and repeat nothing", async (t) => {
+test("hot mode: SIGKILL, restart, blackhole and restore of the primary lose and repeat nothing", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async (t) => {
   const rig = await startRig({
     mode: "hot",
     tickMs: 20,

@@ -9,7 +9,7 @@ import { RedundancyError } from "../../src/errors.ts";
 import { writeDirect } from "../helpers/opcua.ts";
 import { startRig } from "../helpers/pair-rig.ts";
 import type { SimProcess } from "../helpers/sim-process.ts";
-import { waitFor } from "../helpers/wait.ts";
+import { INTEGRATION_TEST_TIMEOUT_MS, waitFor, waitForEvent } from "../helpers/wait.ts";
 
 const statusWrite = (value: number) => [
   { nodeId: "ns=1;s=Status", attributeId: 13, value: { value: { dataType: DataType.Int32, value } } },
@@ -24,7 +24,9 @@ async function settleLog(sim: SimProcess, sentinel: number): Promise<void> {
 }
 
 for (const mode of ["warm", "hot"] as const) {
-  test(`${mode} mode: writes reach the active server only, before and after a failover`, async () => {
+  test(`${mode} mode: writes reach the active server only, before and after a failover`, {
+    timeout: INTEGRATION_TEST_TIMEOUT_MS,
+  }, async () => {
     const rig = await startRig({ mode, pair: { failback: { policy: "manual", holdMs: 0 } } });
     try {
       const [primary, secondary] = rig.sims as [SimProcess, SimProcess];
@@ -49,10 +51,12 @@ for (const mode of ["warm", "hot"] as const) {
   });
 }
 
-test("with no server active a write fails at once and is never executed later", async () => {
+test("with no server active a write fails at once and is never executed later", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async () => {
   const rig = await startRig({ mode: "hot" });
   try {
-    const lost = new Promise((resolve) => rig.client.once("allServersLost", resolve));
+    const lost = waitForEvent(rig.client, "allServersLost", 15_000);
     await Promise.all(rig.sims.map((s) => s.kill()));
     await lost;
     const started = Date.now();
@@ -65,7 +69,7 @@ test("with no server active a write fails at once and is never executed later", 
     assert.ok(Date.now() - started < 200, `the write took ${Date.now() - started} ms to fail`);
     await assert.rejects(rig.client.read(["ns=1;s=Counter"]), /no active server/);
 
-    const recovered = new Promise((resolve) => rig.client.once("recovered", resolve));
+    const recovered = waitForEvent(rig.client, "recovered", 30_000);
     await Promise.all(rig.sims.map((s) => s.restart()));
     await recovered;
     await rig.counter.waitForMore(5, 10_000, "values after recovery");
