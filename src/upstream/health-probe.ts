@@ -26,6 +26,8 @@ export class HealthProbe {
   #inFlight = false;
   #lastPublishAt: number;
   #stopped = false;
+  /** Bumped when the connection is known lost: an answer to a query sent before that is stale. */
+  #epoch = 0;
   readonly #onPublish = () => {
     this.#lastPublishAt = this.#options.clock.now();
   };
@@ -47,6 +49,12 @@ export class HealthProbe {
     this.#timer = null;
     this.#options.subscription.off("keepalive", this.#onPublish);
     this.#options.subscription.off("received_notifications", this.#onPublish);
+  }
+
+  /** The connection was lost: answers to queries already sent must not count. */
+  invalidate(): void {
+    this.#epoch++;
+    this.#inFlight = false;
   }
 
   /** Query now (after a reconnect), and restart the publish watchdog from now. */
@@ -72,6 +80,7 @@ export class HealthProbe {
     // One query at a time: a query still waiting for its answer is not doubled.
     if (this.#inFlight) return;
     this.#inFlight = true;
+    const epoch = this.#epoch;
     let settled = false;
     const timer = setTimeout(() => {
       settled = true;
@@ -87,7 +96,7 @@ export class HealthProbe {
       ])
       .then(
         ([state, level]) => {
-          if (settled || this.#stopped) return;
+          if (settled || this.#stopped || epoch !== this.#epoch) return;
           if (!state?.statusCode.isGood()) {
             this.#options.onResult({ ok: false, reason: `status query answered ${state?.statusCode.name}` });
             return;
@@ -99,14 +108,14 @@ export class HealthProbe {
           });
         },
         (error: unknown) => {
-          if (settled || this.#stopped) return;
+          if (settled || this.#stopped || epoch !== this.#epoch) return;
           const message = error instanceof Error ? error.message : String(error);
           this.#options.onResult({ ok: false, reason: `status query failed: ${message}` });
         },
       )
       .finally(() => {
         clearTimeout(timer);
-        this.#inFlight = false;
+        if (epoch === this.#epoch) this.#inFlight = false;
         settled = true;
       });
   }

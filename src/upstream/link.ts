@@ -243,6 +243,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   #lose(reason: string): void {
     this.lastError = reason;
     if (this.#state === "stopped" || this.#state === "idle") return;
+    this.#probe?.invalidate();
     this.#setState("lost", reason);
   }
 

@@ -1,0 +1,180 @@
+/**
+ * A mirrored variable's Value attribute, served from the active upstream server.
+ *
+ * Reads: node-opcua's Read service (and every monitored-item sample) goes through the variable's
+ * `refreshFunc` (bindVariable variation 3) via `asyncRefresh`, which first answers from the cache
+ * when its ServerTimestamp is within maxAge, else calls refreshFunc and stores the DataValue it
+ * returns as the variable's value; the Read then answers that stored value. So: monitored
+ * upstream -> the cache is current (values are pushed) and refreshFunc answers it as it is;
+ * otherwise refreshFunc reads the active upstream server, Bad statuses included.
+ *
+ * Writes: node-opcua's own setter path (timestamped_set) stores the written value locally whatever
+ * the setter answers and cannot see an IndexRange, so the instance's `writeValue` is replaced: it
+ * forwards the WriteValue (IndexRange included) and answers the upstream's StatusCode; nothing is
+ * stored locally (a monitored variable gets the new value from its upstream subscription).
+ */
+import {
+  AttributeIds,
+  DataType,
+  DataValue,
+  type ISessionContext,
+  type NodeId,
+  NumericRange,
+  PermissionType,
+  type PreciseClock,
+  SessionContext,
+  type StatusCode,
+  StatusCodes,
+  type UAVariable,
+  type Variant,
+} from "node-opcua";
+import { statusCodeOf, type UpstreamPort } from "./upstream-port.ts";
+
+/** Whether the variable's value is kept current by an upstream subscription (see monitored-items.ts). */
+export interface BindingState {
+  isMonitored(): boolean;
+}
+
+type Callback<T> = (err: Error | null, result?: T) => void;
+
+/** How many values were pushed into each variable: a read that overlapped a push must not undo it. */
+const pushCounts = new WeakMap<UAVariable, number>();
+
+/** The variable's current DataValue object itself (node-opcua-server reads it the same way). */
+function cachedOf(variable: UAVariable): DataValue {
+  return (variable as unknown as { $dataValue: DataValue }).$dataValue;
+}
+
+function failed(statusCode: StatusCode): DataValue {
+  const now = new Date();
+  return new DataValue({ statusCode, sourceTimestamp: now, serverTimestamp: now });
+}
+
+/** A value the variable can hold: a value of another DataType is reported, not stored. */
+function acceptable(variable: UAVariable, value: Variant): boolean {
+  return value.dataType === DataType.Null || variable.checkVariantCompatibility(value).isGood();
+}
+
+/**
+ * An upstream value pushed by a subscription: stored with its own source timestamp, so that
+ * downstream monitored items (exception-based and sampled) deliver it with that timestamp.
+ */
+export function pushValue(variable: UAVariable, dataValue: DataValue): void {
+  pushCounts.set(variable, (pushCounts.get(variable) ?? 0) + 1);
+  const sourceTimestamp = dataValue.sourceTimestamp ?? undefined;
+  if (acceptable(variable, dataValue.value)) {
+    try {
+      variable.setValueFromSource(dataValue.value, dataValue.statusCode, sourceTimestamp);
+      return;
+    } catch {
+      // an ExtensionObject that does not fit the variable: reported below
+    }
+  }
+  variable.setValueFromSource({ dataType: DataType.Null }, StatusCodes.BadTypeMismatch, sourceTimestamp);
+}
+
+/** The cache entry for an upstream read result: ServerTimestamp = when the gateway got it. */
+function fromUpstream(variable: UAVariable, dataValue: DataValue | undefined): DataValue {
+  if (!dataValue) return failed(StatusCodes.BadInternalError);
+  if (!acceptable(variable, dataValue.value)) return failed(StatusCodes.BadTypeMismatch);
+  // the gateway's clock, not the upstream's: asyncRefresh compares it with (now - maxAge), and an
+  // upstream clock running ahead would otherwise make a stale cache look fresh
+  return new DataValue({
+    value: dataValue.value,
+    statusCode: dataValue.statusCode,
+    sourceTimestamp: dataValue.sourceTimestamp,
+    sourcePicoseconds: dataValue.sourcePicoseconds,
+    serverTimestamp: new Date(),
+    serverPicoseconds: 0,
+  });
+}
+
+/** Serves `variable`'s Value from `upstreamNodeId` on the active upstream server through `port`. */
+export function bindMirroredVariable(
+  variable: UAVariable,
+  upstreamNodeId: NodeId,
+  port: UpstreamPort,
+  state: BindingState,
+): void {
+  /** The maxAge of the Read being served, seen by asyncRefresh (refreshFunc is not told). */
+  let maxAge = 0;
+  /** Set by a forwarded write: the next read must ask the upstream whatever maxAge says. */
+  let invalidated = false;
+
+  // One parameter: node-opcua tells refreshFunc (callback) from other getters by arity.
+  const refreshFunc = (callback: Callback<DataValue>): void => {
+    if (state.isMonitored()) {
+      callback(null, cachedOf(variable)); // the same object: asyncRefresh stores nothing
+      return;
+    }
+    const requestedMaxAge = maxAge;
+    const pushesBefore = pushCounts.get(variable) ?? 0;
+    const settle = (dataValue: DataValue): void => {
+      // a value pushed while the read was under way is at least as new as the read's
+      const answer = (pushCounts.get(variable) ?? 0) === pushesBefore ? dataValue : cachedOf(variable);
+      try {
+        callback(null, answer);
+      } catch {
+        callback(null, failed(StatusCodes.BadInternalError)); // storing failed: answer, never hang
+      }
+    };
+    port.read([{ nodeId: upstreamNodeId, attributeId: AttributeIds.Value }], requestedMaxAge).then(
+      (results) => settle(fromUpstream(variable, results[0])),
+      (error: unknown) => settle(failed(statusCodeOf(error))),
+    );
+  };
+  variable.bindVariable({ refreshFunc }, true);
+
+  // Wrapped to learn each Read's maxAge (asyncRefresh gets now - maxAge) and to force a fresh
+  // upstream read after a write; the freshness check itself stays node-opcua's.
+  const target = variable as unknown as {
+    asyncRefresh: (this: UAVariable, oldestDate: PreciseClock, ...rest: unknown[]) => unknown;
+  };
+  const baseRefresh = target.asyncRefresh;
+  target.asyncRefresh = function (this: UAVariable, oldestDate: PreciseClock, ...rest: unknown[]) {
+    let oldest = oldestDate;
+    if (invalidated) {
+      invalidated = false;
+      oldest = { timestamp: new Date(Date.now() + 1), picoseconds: 0 };
+    }
+    maxAge = Math.max(0, Date.now() - oldest.timestamp.getTime());
+    return baseRefresh.call(this, oldest, ...rest);
+  };
+
+  const forward = async (dataValue: DataValue, indexRange: NumericRange | null): Promise<StatusCode> => {
+    invalidated = true;
+    try {
+      const [status] = await port.write([
+        {
+          nodeId: upstreamNodeId,
+          attributeId: AttributeIds.Value,
+          ...(indexRange && !indexRange.isEmpty() ? { indexRange } : {}),
+          value: dataValue,
+        },
+      ]);
+      return status ?? StatusCodes.BadInternalError;
+    } catch (error) {
+      return statusCodeOf(error);
+    }
+  };
+
+  // Replaces UAVariable.writeValue(context, dataValue, [indexRange], [callback]) for this variable.
+  const writer = variable as unknown as {
+    writeValue: (context: ISessionContext | null, dataValue: DataValue, ...args: unknown[]) => unknown;
+  };
+  writer.writeValue = (context: ISessionContext | null, dataValue: DataValue, ...args: unknown[]) => {
+    const callback = typeof args.at(-1) === "function" ? (args.pop() as Callback<StatusCode>) : undefined;
+    const range = args[0] === undefined || args[0] === null ? null : NumericRange.coerce(args[0] as string);
+    const session = context ?? SessionContext.defaultContext;
+    // the gateway's own node policy (AccessRestrictions, RolePermissions) still applies; AccessLevel
+    // and the value's type are the upstream server's to judge
+    let result: Promise<StatusCode>;
+    if (session.isAccessRestricted(variable)) result = Promise.resolve(StatusCodes.BadSecurityModeInsufficient);
+    else if (!session.checkPermission(variable, PermissionType.Write))
+      result = Promise.resolve(StatusCodes.BadUserAccessDenied);
+    else result = forward(dataValue, range);
+    if (!callback) return result;
+    result.then((status) => callback(null, status));
+    return undefined;
+  };
+}
