@@ -11,6 +11,7 @@ export type ErrorCode =
   | "ERR_CLIENT_STOPPED"
   | "ERR_INVALID_ARGUMENT"
   | "ERR_FAILOVER_REFUSED"
+  | "ERR_LISTEN"
   | "ERR_SIMULATOR";
 
 export class RedundancyError extends Error {

@@ -9,6 +9,10 @@ const commands: Record<string, Command> = {
     summary: "two simulated servers and a redundant client, ready to try failover by hand",
     load: () => import("./commands/demo.ts"),
   },
+  start: {
+    summary: "run the gateway: start --config FILE [--data-dir DIR]",
+    load: () => import("./commands/start.ts"),
+  },
   simulate: {
     summary: "a simulated upstream OPC UA server: simulate --port P [--tick-ms T] [--shared-clock]",
     load: () => import("./commands/simulate.ts"),

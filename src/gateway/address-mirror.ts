@@ -14,7 +14,7 @@ import {
   type UAVariable,
 } from "node-opcua";
 import type { NamespaceMap } from "./namespace-map.ts";
-import type { ArgumentSpec, AddressSnapshot, SnapshotNode } from "./snapshot.ts";
+import type { AddressSnapshot, ArgumentSpec, SnapshotNode } from "./snapshot.ts";
 
 export interface MirroredVariable {
   variable: UAVariable;
@@ -35,13 +35,20 @@ export interface MirrorIndex {
 
 const HierarchicalReferences = "i=33";
 
-export function buildMirror(addressSpace: AddressSpace, snapshot: AddressSnapshot, map: NamespaceMap): MirrorIndex {
+export function buildMirror(
+  addressSpace: AddressSpace,
+  snapshot: AddressSnapshot,
+  map: NamespaceMap,
+): MirrorIndex {
   const index: MirrorIndex = { variables: new Map(), methods: new Map(), skipped: [] };
   for (const node of snapshot.nodes) {
     try {
       buildNode(addressSpace, node, map, index);
     } catch (error) {
-      index.skipped.push({ nodeId: node.nodeId, reason: error instanceof Error ? error.message : String(error) });
+      index.skipped.push({
+        nodeId: node.nodeId,
+        reason: error instanceof Error ? error.message : String(error),
+      });
     }
   }
   return index;
@@ -53,7 +60,12 @@ function standardOr(nodeId: string | undefined, fallback: string): string {
   return resolveNodeId(nodeId).namespace === 0 ? nodeId : fallback;
 }
 
-function buildNode(addressSpace: AddressSpace, node: SnapshotNode, map: NamespaceMap, index: MirrorIndex): void {
+function buildNode(
+  addressSpace: AddressSpace,
+  node: SnapshotNode,
+  map: NamespaceMap,
+  index: MirrorIndex,
+): void {
   const nodeId = map.toDownstream(node.nodeId);
   if (addressSpace.findNode(nodeId)) return; // reached twice (several parents)
   const parentId = map.toDownstream(node.parent);
@@ -69,20 +81,23 @@ function buildNode(addressSpace: AddressSpace, node: SnapshotNode, map: Namespac
     displayName: node.displayName,
     description: node.description,
   };
-  const references = [
-    { referenceType: standardOr(node.referenceType, HierarchicalReferences), isForward: false, nodeId: parentId },
-  ];
+  // Declared from the parent's side (forward), so that browsing the parent finds the node.
+  const link = (child: { nodeId: NodeId }) =>
+    parent.addReference({
+      referenceType: resolveNodeId(standardOr(node.referenceType, HierarchicalReferences)),
+      isForward: true,
+      nodeId: child.nodeId,
+    });
   if (node.nodeClass === "Object") {
-    namespace.addObject({
+    const object = namespace.addObject({
       ...common,
-      references,
       typeDefinition: standardOr(node.typeDefinition, "BaseObjectType"),
       eventNotifier: node.eventNotifier ?? 0,
     });
+    link(object);
   } else if (node.nodeClass === "Variable") {
     const variable = namespace.addVariable({
       ...common,
-      references,
       typeDefinition: standardOr(node.typeDefinition, "BaseDataVariableType"),
       dataType: standardOr(node.dataType, "BaseDataType"),
       valueRank: node.valueRank ?? -1,
@@ -93,6 +108,7 @@ function buildNode(addressSpace: AddressSpace, node: SnapshotNode, map: Namespac
       minimumSamplingInterval: Math.max(0, node.minimumSamplingInterval ?? 0),
       historizing: node.historizing ?? false,
     });
+    link(variable);
     index.variables.set(nodeId.toString(), { variable, upstreamNodeId: resolveNodeId(node.nodeId) });
   } else {
     const method = namespace.addMethod(parent as UAObject, {
@@ -102,6 +118,7 @@ function buildNode(addressSpace: AddressSpace, node: SnapshotNode, map: Namespac
       inputArguments: node.inputArguments?.map(toArgument),
       outputArguments: node.outputArguments?.map(toArgument),
     });
+    if (node.referenceType !== "ns=0;i=47" && node.referenceType !== "i=47") link(method);
     index.methods.set(nodeId.toString(), {
       method,
       upstreamObjectId: resolveNodeId(node.parent),

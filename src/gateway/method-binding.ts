@@ -8,16 +8,21 @@
  * It also replaces an inputArgumentResults whose length differs from the input arguments (an
  * upstream that answers [] with a Bad statusCode) with one Good per argument.
  */
-import type { MethodResult, NodeId, UAMethod, Variant } from "node-opcua";
+import { type MethodResult, type NodeId, StatusCodes, type UAMethod, type Variant } from "node-opcua";
 import { statusCodeOf, type UpstreamPort } from "./upstream-port.ts";
 
 /** Binds `method` so that calling it calls `methodId` on `objectId` on the active upstream server. */
-export function bindMirroredMethod(method: UAMethod, objectId: NodeId, methodId: NodeId, port: UpstreamPort): void {
+export function bindMirroredMethod(
+  method: UAMethod,
+  objectId: NodeId,
+  methodId: NodeId,
+  port: UpstreamPort,
+): void {
   // Two parameters: node-opcua tells a promise-returning implementation from a callback one by arity.
   const forward = async (inputArguments: Variant[], _context: unknown): Promise<MethodResult> => {
     try {
       const [result] = await port.call([{ objectId, methodId, inputArguments }]);
-      if (!result) return { statusCode: statusCodeOf(undefined) };
+      if (!result) return { statusCode: StatusCodes.BadInternalError };
       return {
         statusCode: result.statusCode,
         inputArgumentResults: result.inputArgumentResults ?? [],

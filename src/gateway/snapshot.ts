@@ -57,7 +57,16 @@ export interface AddressSnapshot {
 
 /** What crawling needs from the engine (RedundantClient has it). */
 export interface BrowsePort {
-  browse(nodes: { nodeId: string; browseDirection: number; referenceTypeId: string; includeSubtypes: boolean; nodeClassMask: number; resultMask: number }[]): Promise<BrowseResult[]>;
+  browse(
+    nodes: {
+      nodeId: string;
+      browseDirection: number;
+      referenceTypeId: string;
+      includeSubtypes: boolean;
+      nodeClassMask: number;
+      resultMask: number;
+    }[],
+  ): Promise<BrowseResult[]>;
   read(nodes: ReadValueIdOptions[], maxAge?: number): Promise<DataValue[]>;
 }
 
@@ -112,7 +121,10 @@ export async function takeSnapshot(
     frontier = next;
   }
   await readAttributes(port, nodes);
-  await readMethodArguments(port, nodes.filter((n) => n.nodeClass === "Method"));
+  await readMethodArguments(
+    port,
+    nodes.filter((n) => n.nodeClass === "Method"),
+  );
   return { namespaceUris, nodes, takenAt: new Date().toISOString() };
 }
 
@@ -157,7 +169,8 @@ async function readAttributes(port: BrowsePort, nodes: SnapshotNode[]): Promise<
       const record = r.node as unknown as Record<string, unknown>;
       if (r.key === "description") record.description = (raw as { text?: string } | null)?.text ?? undefined;
       else if (r.key === "dataType") record.dataType = String(raw);
-      else if (r.key === "arrayDimensions") record.arrayDimensions = raw ? Array.from(raw as ArrayLike<number>) : undefined;
+      else if (r.key === "arrayDimensions")
+        record.arrayDimensions = raw ? Array.from(raw as ArrayLike<number>) : undefined;
       else record[r.key] = raw;
     });
   }

@@ -142,7 +142,7 @@ export function bindMirroredVariable(
   };
 
   const forward = async (dataValue: DataValue, indexRange: NumericRange | null): Promise<StatusCode> => {
-    invalidated = true;
+    invalidated = true; // and again when done: a read may have run while the write was under way
     try {
       const [status] = await port.write([
         {
@@ -155,6 +155,8 @@ export function bindMirroredVariable(
       return status ?? StatusCodes.BadInternalError;
     } catch (error) {
       return statusCodeOf(error);
+    } finally {
+      invalidated = true;
     }
   };
 
@@ -169,7 +171,8 @@ export function bindMirroredVariable(
     // the gateway's own node policy (AccessRestrictions, RolePermissions) still applies; AccessLevel
     // and the value's type are the upstream server's to judge
     let result: Promise<StatusCode>;
-    if (session.isAccessRestricted(variable)) result = Promise.resolve(StatusCodes.BadSecurityModeInsufficient);
+    if (session.isAccessRestricted(variable))
+      result = Promise.resolve(StatusCodes.BadSecurityModeInsufficient);
     else if (!session.checkPermission(variable, PermissionType.Write))
       result = Promise.resolve(StatusCodes.BadUserAccessDenied);
     else result = forward(dataValue, range);

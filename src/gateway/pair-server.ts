@@ -1,0 +1,183 @@
+/**
+ * One pair served as one OPC UA server (DESIGN §5): a node-opcua OPCUAServer on the pair's listen
+ * port whose address space mirrors the upstream servers', with values, writes and calls going to the
+ * active upstream server through the pair's RedundantClient.
+ */
+import {
+  type AddressSpace,
+  DataType,
+  OPCUAServer,
+  RegisterServerMethod,
+  type UAVariable,
+  Variant,
+} from "node-opcua";
+import { RedundantClient } from "../client/redundant-client.ts";
+import type { PairStatus } from "../client/types.ts";
+import type { PairConfig } from "../config/schema.ts";
+import { RedundancyError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
+import { bindMirroredMethod } from "./method-binding.ts";
+import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
+import { NamespaceMap } from "./namespace-map.ts";
+import { gatewayServerSettings, serverCertificateManagers } from "./server-settings.ts";
+import { pairServiceLevel } from "./service-level.ts";
+import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
+import { loadSnapshot, saveSnapshot } from "./snapshot-cache.ts";
+import { bindMirroredVariable } from "./variable-binding.ts";
+
+export interface PairServerOptions {
+  pair: PairConfig;
+  logger: Logger;
+  /** Where the mirrored address space is cached (none: no cache). */
+  cacheFile?: string;
+}
+
+export class PairServer {
+  readonly client: RedundantClient;
+  readonly #options: PairServerOptions;
+  readonly #logger: Logger;
+  readonly #hooks: MonitoredItemHooks;
+  #server: OPCUAServer | null = null;
+  #mirror: MirrorIndex | null = null;
+  #mirroring: Promise<void> | null = null;
+
+  constructor(options: PairServerOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ pair: options.pair.name });
+    this.client = new RedundantClient(options.pair, { logger: options.logger });
+    this.#hooks = createMonitoredItemHooks(
+      (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
+      this.client,
+      { logger: this.#logger },
+    );
+  }
+
+  get endpointUrl(): string {
+    const endpoint = this.#server?.getEndpointUrl();
+    if (!endpoint) throw new RedundancyError("ERR_INVALID_ARGUMENT", "the pair server is not started");
+    return endpoint;
+  }
+
+  /** Whether the upstream address space is being served (from the upstream or the cache). */
+  get mirrored(): boolean {
+    return this.#mirror !== null;
+  }
+
+  /** The served address space (null before start). */
+  get addressSpace(): AddressSpace | null {
+    return this.#server?.engine.addressSpace ?? null;
+  }
+
+  status(): PairStatus {
+    return this.client.status();
+  }
+
+  /** Accept clients at once (Bad values, ServiceLevel 1), mirror as soon as the address space is known. */
+  async start(): Promise<void> {
+    const listen = this.#options.pair.listen;
+    if (!listen)
+      throw new RedundancyError("ERR_INVALID_ARGUMENT", `pair ${this.#options.pair.name} has no listen port`);
+    const server = new OPCUAServer({
+      ...gatewayServerSettings(this.#options.pair.name),
+      ...serverCertificateManagers(this.#options.pair.name),
+      port: listen.port,
+      hostname: listen.host === "0.0.0.0" ? undefined : listen.host,
+      registerServerMethod: RegisterServerMethod.HIDDEN,
+      onCreateMonitoredItem: this.#hooks.onCreateMonitoredItem,
+      onDeleteMonitoredItem: this.#hooks.onDeleteMonitoredItem,
+    });
+    this.#server = server;
+    await server.initialize();
+    reserveOwnNamespaceIds(server);
+    this.#bindServiceLevel(server);
+    const cached = this.#options.cacheFile ? await loadSnapshot(this.#options.cacheFile) : undefined;
+    if (cached) this.#install(cached, "cache");
+    await server.start();
+    this.#logger.info({ endpoint: server.getEndpointUrl() }, "pair endpoint listening");
+    this.client.on("stateChanged", ({ to }) => {
+      if (to === "active") this.#mirrorFromUpstream();
+    });
+    void this.client.start();
+  }
+
+  async stop(): Promise<void> {
+    this.#hooks.close();
+    await this.client.stop();
+    await this.#server?.shutdown(0);
+    this.#server = null;
+  }
+
+  /** Take the upstream's address space (once per start; refreshed in the cache). */
+  #mirrorFromUpstream(): void {
+    if (this.#mirroring) return;
+    const started = Date.now();
+    this.#mirroring = takeSnapshot(this.client, (n) => this.#logger.debug({ nodes: n }, "mirroring"))
+      .then(async (snapshot) => {
+        this.#logger.info(
+          { nodes: snapshot.nodes.length, ms: Date.now() - started },
+          "upstream address space read",
+        );
+        if (!this.#mirror) this.#install(snapshot, "upstream");
+        if (this.#options.cacheFile) await saveSnapshot(this.#options.cacheFile, snapshot);
+      })
+      .catch((error: unknown) => {
+        this.#logger.warn(
+          { err: error },
+          "cannot read the upstream address space; retrying at the next activation",
+        );
+        this.#mirroring = null;
+      });
+  }
+
+  #install(snapshot: AddressSnapshot, source: string): void {
+    const server = this.#server;
+    if (!server?.engine.addressSpace) return;
+    const addressSpace = server.engine.addressSpace;
+    const downstreamUris = () => addressSpace.getNamespaceArray().map((ns) => ns.namespaceUri);
+    for (const uri of NamespaceMap.missing(snapshot.namespaceUris, downstreamUris()))
+      addressSpace.registerNamespace(uri);
+    const map = new NamespaceMap(snapshot.namespaceUris, downstreamUris());
+    const mirror = buildMirror(addressSpace, snapshot, map);
+    for (const { variable, upstreamNodeId } of mirror.variables.values()) {
+      bindMirroredVariable(variable, upstreamNodeId, this.client, {
+        isMonitored: () => this.#hooks.isMonitored(variable),
+      });
+    }
+    for (const { method, upstreamObjectId, upstreamMethodId } of mirror.methods.values()) {
+      bindMirroredMethod(method, upstreamObjectId, upstreamMethodId, this.client);
+    }
+    this.#mirror = mirror;
+    this.#logger.info(
+      {
+        source,
+        variables: mirror.variables.size,
+        methods: mirror.methods.size,
+        skipped: mirror.skipped.length,
+      },
+      "address space mirrored",
+    );
+    for (const skip of mirror.skipped.slice(0, 20)) this.#logger.warn(skip, "node not mirrored");
+  }
+
+  /** Server.ServiceLevel follows the pair: the active server's level, 1 while none is active. */
+  #bindServiceLevel(server: OPCUAServer): void {
+    const node = server.engine.addressSpace?.findNode("i=2267") as UAVariable | null;
+    node?.bindVariable(
+      { get: () => new Variant({ dataType: DataType.Byte, value: pairServiceLevel(this.client.status()) }) },
+      true,
+    );
+  }
+}
+
+/**
+ * Namespace 1 holds both the mirror of the upstream's own namespace and the nodes node-opcua makes
+ * for itself (session diagnostics, numbered from i=1000 as sessions come and go). Moving node-opcua's
+ * numbering far up keeps its nodes off the NodeIds the upstream uses (typically small numbers).
+ */
+function reserveOwnNamespaceIds(server: OPCUAServer): void {
+  const own = server.engine.addressSpace?.getOwnNamespace() as unknown as
+    | { _nodeIdManager?: { _internal_id_counter: number } }
+    | undefined;
+  if (own?._nodeIdManager) own._nodeIdManager._internal_id_counter = 0x7000_0000;
+}

@@ -1,0 +1,140 @@
+/**
+ * A gateway for integration tests: simulator processes (shared clock) behind fault proxies, the
+ * Gateway in this process serving them, and a real node-opcua client downstream.
+ */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AttributeIds,
+  type ClientSession,
+  type ClientSubscription,
+  OPCUAClient,
+  TimestampsToReturn,
+} from "node-opcua";
+import { parseGatewayConfig } from "../../src/config/load.ts";
+import type { PairConfigInput } from "../../src/config/schema.ts";
+import { Gateway } from "../../src/gateway/gateway.ts";
+import { createLogger } from "../../src/log.ts";
+import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
+import { CounterRecorder } from "./counter-recorder.ts";
+import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
+import { testStatusQuery } from "./pair-rig.ts";
+import { freePort } from "./ports.ts";
+import { type SimProcess, spawnSimulator } from "./sim-process.ts";
+import { waitFor } from "./wait.ts";
+
+export interface Downstream {
+  client: OPCUAClient;
+  session: ClientSession;
+  subscription: ClientSubscription;
+  /** Monitors `nodeId` (samplingInterval 0) into a new recorder. */
+  record(nodeId: string): Promise<CounterRecorder>;
+  close(): Promise<void>;
+}
+
+export async function connectDownstream(endpointUrl: string): Promise<Downstream> {
+  const client = OPCUAClient.create({
+    endpointMustExist: false,
+    connectionStrategy: { maxRetry: 3, initialDelay: 100 },
+  });
+  await client.connect(endpointUrl);
+  const session = await client.createSession();
+  const subscription = await session.createSubscription2({
+    requestedPublishingInterval: 50,
+    requestedMaxKeepAliveCount: 20,
+    requestedLifetimeCount: 600,
+    publishingEnabled: true,
+  });
+  return {
+    client,
+    session,
+    subscription,
+    async record(nodeId) {
+      const recorder = new CounterRecorder();
+      const item = await subscription.monitor(
+        { nodeId, attributeId: AttributeIds.Value },
+        { samplingInterval: 0, queueSize: 1000, discardOldest: true },
+        TimestampsToReturn.Both,
+      );
+      item.on("changed", recorder.onValue);
+      return recorder;
+    },
+    async close() {
+      await session.close().catch(() => undefined);
+      await client.disconnect();
+    },
+  };
+}
+
+export interface GatewayRig {
+  sims: SimProcess[];
+  proxies: FaultProxy[];
+  gateway: Gateway;
+  endpoints: string[];
+  dataDir: string;
+  dispose(): Promise<void>;
+}
+
+export interface GatewayRigOptions {
+  /** One entry per pair: its mode and extra settings; each pair gets two simulators. */
+  pairs: { mode: "cold" | "warm" | "hot"; extra?: Partial<PairConfigInput> }[];
+  tickMs?: number;
+  dataDir?: string;
+  http?: boolean;
+}
+
+export async function startGatewayRig(options: GatewayRigOptions): Promise<GatewayRig> {
+  const sims: SimProcess[] = [];
+  const proxies: FaultProxy[] = [];
+  let gateway: Gateway | undefined;
+  const dispose = async () => {
+    await gateway?.stop();
+    for (const sim of sims) sim.thaw();
+    await Promise.all([...sims.map((s) => s.dispose()), ...proxies.map((p) => p.close())]);
+  };
+  try {
+    const count = options.pairs.length * 2;
+    sims.push(
+      ...(await Promise.all(
+        Array.from({ length: count }, () =>
+          spawnSimulator({ tickMs: options.tickMs ?? 20, sharedClock: true }),
+        ),
+      )),
+    );
+    proxies.push(...(await Promise.all(sims.map((s) => startFaultProxy({ port: s.port })))));
+    const pairs = [];
+    for (const [i, pair] of options.pairs.entries()) {
+      pairs.push({
+        name: `pair${i + 1}`,
+        listen: { port: await freePort(), host: "127.0.0.1" },
+        mode: pair.mode,
+        servers: [{ url: proxies[2 * i]!.url }, { url: proxies[2 * i + 1]!.url }],
+        statusQuery: testStatusQuery,
+        failback: { policy: "auto", holdMs: 1000 },
+        minDwellMs: 500,
+        ...pair.extra,
+      });
+    }
+    const config = parseGatewayConfig({
+      pairs,
+      ...(options.http ? { http: { port: await freePort(), host: "127.0.0.1" } } : {}),
+    });
+    const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+    routeNodeOpcuaLogs(logger);
+    const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "gateway-test-")));
+    gateway = new Gateway({ config, logger, dataDir });
+    await gateway.start();
+    const started = gateway;
+    // Tests start from the primary, with the address space mirrored.
+    await waitFor(
+      () => started.pairs.every((p) => p.status().activeIndex === 0 && p.mirrored),
+      30_000,
+      "every pair active on its primary and mirrored",
+    );
+    return { sims, proxies, gateway, endpoints: gateway.pairs.map((p) => p.endpointUrl), dataDir, dispose };
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+}

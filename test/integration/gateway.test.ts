@@ -1,0 +1,144 @@
+/**
+ * The transparent gateway (DESIGN §5): a client that worked against the primary works against the
+ * gateway by changing only the endpoint URL.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { AttributeIds, BrowseDirection, type ClientSession, DataType } from "node-opcua";
+import { connectDownstream, startGatewayRig } from "../helpers/gateway-rig.ts";
+import { INTEGRATION_TEST_TIMEOUT_MS, waitFor } from "../helpers/wait.ts";
+
+async function describeTree(session: ClientSession) {
+  const folder = (await session.browse("i=85")).references!.find((r) => r.browseName.name === "Simulation")!;
+  const children = (
+    await session.browse({ nodeId: folder.nodeId, browseDirection: BrowseDirection.Forward, resultMask: 63 })
+  )
+    .references!.map((r) => ({
+      nodeId: r.nodeId.toString(),
+      browseName: r.browseName.toString(),
+      nodeClass: r.nodeClass,
+      typeDefinition: r.typeDefinition.toString(),
+    }))
+    .sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+  const attributes = [
+    AttributeIds.DataType,
+    AttributeIds.ValueRank,
+    AttributeIds.AccessLevel,
+    AttributeIds.DisplayName,
+  ];
+  const read = await session.read(
+    children.flatMap((c) => attributes.map((attributeId) => ({ nodeId: c.nodeId, attributeId }))),
+  );
+  return { folder: folder.nodeId.toString(), children, attributes: read.map((d) => d.value.toString()) };
+}
+
+test("browse, read and write through the gateway match the primary directly", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async () => {
+  const rig = await startGatewayRig({ pairs: [{ mode: "hot" }] });
+  const direct = await connectDownstream(rig.sims[0]!.endpointUrl);
+  const through = await connectDownstream(rig.endpoints[0]!);
+  try {
+    assert.deepEqual(await describeTree(through.session), await describeTree(direct.session));
+    const [viaGateway, viaPrimary] = await Promise.all([
+      through.session.read({ nodeId: "ns=1;s=Quality", attributeId: AttributeIds.Value }),
+      direct.session.read({ nodeId: "ns=1;s=Quality", attributeId: AttributeIds.Value }),
+    ]);
+    assert.equal(viaGateway.value.value, viaPrimary.value.value);
+    const counter = await through.session.read({ nodeId: "ns=1;s=Counter", attributeId: AttributeIds.Value });
+    assert.equal(counter.statusCode.name, "Good");
+    assert.ok(
+      Math.abs(Date.now() - counter.sourceTimestamp!.getTime()) < 5000,
+      "a current upstream source timestamp",
+    );
+
+    const status = await through.session.write({
+      nodeId: "ns=1;s=Status",
+      attributeId: AttributeIds.Value,
+      value: { value: { dataType: DataType.Int32, value: 4711 } },
+    });
+    assert.equal(status.name, "Good");
+    await rig.sims[0]!.waitForWrite((w) => w.value === 4711, 5000);
+    const refused = await through.session.write({
+      nodeId: "ns=1;s=Counter",
+      attributeId: AttributeIds.Value,
+      value: { value: { dataType: DataType.Int32, value: 1 } },
+    });
+    assert.equal(refused.name, "BadNotWritable");
+    assert.equal(
+      rig.sims[1]!.writes.some((w) => w.value === 4711),
+      false,
+      "the standby got the write",
+    );
+  } finally {
+    await through.close();
+    await direct.close();
+    await rig.dispose();
+  }
+});
+
+for (const fault of ["SIGKILL", "blackhole"] as const) {
+  test(`hot mode through the gateway: ${fault} of the primary loses and repeats no value downstream`, {
+    timeout: INTEGRATION_TEST_TIMEOUT_MS,
+  }, async (t) => {
+    const rig = await startGatewayRig({ pairs: [{ mode: "hot" }] });
+    const downstream = await connectDownstream(rig.endpoints[0]!);
+    try {
+      const counter = await downstream.record("ns=1;s=Counter");
+      await counter.waitForMore(25, 10_000, "values through the gateway");
+      if (fault === "SIGKILL") await rig.sims[0]!.kill();
+      else rig.proxies[0]!.setMode("blackhole");
+      await waitFor(() => rig.gateway.pairs[0]!.status().activeIndex === 1, 10_000, "the failover");
+      await counter.waitForMore(50, 10_000, "values after the failover");
+      const report = counter.report();
+      t.diagnostic(`${report.count} values, lost ${report.lost}, duplicates ${report.duplicates}`);
+      assert.deepEqual(
+        {
+          lost: report.lost,
+          duplicates: report.duplicates,
+          regressions: report.regressions,
+          bad: counter.bad.length,
+        },
+        { lost: 0, duplicates: 0, regressions: 0, bad: 0 },
+        JSON.stringify(report.gaps),
+      );
+    } finally {
+      await downstream.close();
+      await rig.dispose();
+    }
+  });
+}
+
+test("two pairs with the same NodeIds stay independent", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async () => {
+  const rig = await startGatewayRig({ pairs: [{ mode: "hot" }, { mode: "warm" }] });
+  const first = await connectDownstream(rig.endpoints[0]!);
+  const second = await connectDownstream(rig.endpoints[1]!);
+  try {
+    const a = await first.record("ns=1;s=Counter");
+    const b = await second.record("ns=1;s=Counter");
+    await Promise.all([a.waitForMore(10, 10_000), b.waitForMore(10, 10_000)]);
+    await rig.sims[0]!.kill(); // the primary of pair 1 only
+    await waitFor(() => rig.gateway.pairs[0]!.status().activeIndex === 1, 10_000, "pair 1 fails over");
+    await Promise.all([a.waitForMore(20, 10_000), b.waitForMore(20, 10_000)]);
+    assert.equal(rig.gateway.pairs[1]!.status().activeIndex, 0, "pair 2 still on its primary");
+    assert.equal(rig.gateway.pairs[1]!.status().failovers, 0);
+    const write = await second.session.write({
+      nodeId: "ns=1;s=Status",
+      attributeId: AttributeIds.Value,
+      value: { value: { dataType: DataType.Int32, value: 2222 } },
+    });
+    assert.equal(write.name, "Good");
+    await rig.sims[2]!.waitForWrite((w) => w.value === 2222, 5000);
+    assert.equal(
+      rig.sims[1]!.writes.some((w) => w.value === 2222),
+      false,
+      "pair 1's server got pair 2's write",
+    );
+  } finally {
+    await first.close();
+    await second.close();
+    await rig.dispose();
+  }
+});
