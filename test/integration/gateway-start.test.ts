@@ -1,0 +1,153 @@
+/** Starting the gateway: from the address-space cache with every upstream down, and as a CLI service. */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { AttributeIds } from "node-opcua";
+import { parseGatewayConfig } from "../../src/config/load.ts";
+import { Gateway } from "../../src/gateway/gateway.ts";
+import { silentLogger } from "../../src/log.ts";
+import { connectDownstream, startGatewayRig } from "../helpers/gateway-rig.ts";
+import { testStatusQuery } from "../helpers/pair-rig.ts";
+import { freePort } from "../helpers/ports.ts";
+import { type SimProcess, spawnSimulator } from "../helpers/sim-process.ts";
+import { INTEGRATION_TEST_TIMEOUT_MS, waitFor, waitForAsync } from "../helpers/wait.ts";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+test("started while every upstream is down: the cached address space is served, values come when a server does", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async () => {
+  // A first run fills the cache.
+  const first = await startGatewayRig({ pairs: [{ mode: "warm" }] });
+  const dataDir = first.dataDir;
+  await first.dispose();
+
+  const ports = [await freePort(), await freePort()];
+  const config = parseGatewayConfig({
+    pairs: [
+      {
+        name: "pair1",
+        listen: { port: await freePort(), host: "127.0.0.1" },
+        mode: "warm",
+        servers: ports.map((port) => ({ url: `opc.tcp://127.0.0.1:${port}` })),
+        statusQuery: testStatusQuery,
+        reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
+      },
+    ],
+  });
+  const gateway = new Gateway({ config, logger: silentLogger, dataDir });
+  const sims: SimProcess[] = [];
+  await gateway.start();
+  const downstream = await connectDownstream(gateway.pairs[0]!.endpointUrl);
+  try {
+    assert.equal(gateway.pairs[0]!.mirrored, true, "mirrored from the cache");
+    const objects = (await downstream.session.browse("i=85")).references!.map((r) => r.browseName.name);
+    assert.ok(objects.includes("Simulation"), objects.join(", "));
+    await waitFor(() => gateway.pairs[0]!.status().state === "allLost", 10_000, "every server lost");
+    const [counter, serviceLevel] = await downstream.session.read([
+      { nodeId: "ns=1;s=Counter", attributeId: AttributeIds.Value },
+      { nodeId: "i=2267", attributeId: AttributeIds.Value },
+    ]);
+    assert.equal(counter!.statusCode.name, "BadServerNotConnected");
+    assert.equal(serviceLevel!.value.value, 1);
+    const recorder = await downstream.record("ns=1;s=Counter");
+    await waitFor(() => recorder.bad.length > 0, 5000, "a Bad value for the monitored item");
+
+    sims.push(await spawnSimulator({ port: ports[0], tickMs: 20, sharedClock: true }));
+    await recorder.waitForMore(10, 20_000, "values once the primary is up");
+    const level = await downstream.session.read({ nodeId: "i=2267", attributeId: AttributeIds.Value });
+    assert.equal(level.value.value, 255);
+  } finally {
+    await downstream.close();
+    await gateway.stop();
+    await Promise.all(sims.map((s) => s.dispose()));
+  }
+});
+
+test("opcua-redundancy start: serves the pair, /health and /api/status, stops on SIGTERM", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async () => {
+  const sims = await Promise.all([spawnSimulator({ tickMs: 50 }), spawnSimulator({ tickMs: 50 })]);
+  const dir = await mkdtemp(join(tmpdir(), "gateway-cli-"));
+  const [opcPort, httpPort] = [await freePort(), await freePort()];
+  const file = join(dir, "gateway.yaml");
+  await writeFile(
+    file,
+    [
+      "pairs:",
+      "  - name: line1",
+      `    listen: { port: ${opcPort}, host: 127.0.0.1 }`,
+      "    mode: hot",
+      "    servers:",
+      ...sims.map((s) => `      - url: ${s.endpointUrl}`),
+      `http: { port: ${httpPort}, host: 127.0.0.1 }`,
+      "logLevel: warn",
+    ].join("\n"),
+  );
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "src/cli/main.ts", "start", "--config", file, "--data-dir", dir],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  try {
+    const base = `http://127.0.0.1:${httpPort}`;
+    const health = await waitForAsync(
+      async () => (await fetch(`${base}/health`).catch(() => undefined))?.ok,
+      30_000,
+      "/health",
+    );
+    assert.equal(health, true);
+    const status = await waitForAsync(
+      async () => {
+        const body = (await (await fetch(`${base}/api/status`)).json()) as {
+          pairs: { active: string | null; servers: { state: string }[] }[];
+        };
+        const pair = body.pairs[0];
+        return pair?.active && pair.servers.every((s) => s.state === "connected") ? body : undefined;
+      },
+      20_000,
+      "an active server and both connected in /api/status",
+    );
+    assert.deepEqual(status, {
+      pairs: [
+        {
+          name: "line1",
+          mode: "hot",
+          state: "active",
+          active: sims[0]!.endpointUrl,
+          failovers: 0,
+          lastFailover: null,
+          servers: sims.map((s) => ({
+            url: s.endpointUrl,
+            name: `127.0.0.1:${s.port}`,
+            state: "connected",
+            serverState: "Running",
+            serviceLevel: 255,
+            lastError: null,
+          })),
+        },
+      ],
+    });
+    const downstream = await connectDownstream(`opc.tcp://127.0.0.1:${opcPort}`);
+    const counter = await downstream.record("ns=1;s=Counter");
+    await counter.waitForMore(5, 10_000);
+    await downstream.close();
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    assert.equal(code, 0, output);
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    await Promise.all(sims.map((s) => s.dispose()));
+  }
+});
