@@ -1,4 +1,4 @@
-/** What the demo prints: one line per status tick, per client event and per operator action. */
+/** What the demo prints: one line per status tick, per gateway engine event and per operator action. */
 import { styleText } from "node:util";
 import type {
   AllServersLostEvent,
@@ -9,14 +9,15 @@ import type {
 } from "../client/types.ts";
 import type { LinkStateChange } from "../upstream/link.ts";
 import type { CounterStats } from "./counter-stats.ts";
-import type { DemoOptions } from "./options.ts";
+import { type DemoOptions, gatewayEndpoint, statusUrl } from "./options.ts";
 
 type Style = Parameters<typeof styleText>[0];
 
 export const KEYS_HELP = [
-  "1 / 2  stop (crash) or restart server 1 / server 2",
-  "s / S  ServiceLevel of server 1 to 150 (degraded) / back to 255 (healthy)",
+  "1 / 2  crash (stop) or restart server 1 / server 2: crashing the active server fails over",
+  "s / S  ServiceLevel of server 1 to 150 (degraded: fails over) / back to 255 (healthy: fails back)",
   "f      manual failover to the other server",
+  "h      this help",
   "q      quit (also Ctrl-C)",
 ];
 
@@ -54,52 +55,78 @@ export class Printer {
 
   banner(options: DemoOptions, interactive: boolean): void {
     const title = this.style("bold", "opcua-redundancy demo");
-    this.plain(`${title}: two simulated OPC UA servers reading one device (shared clock), and a`);
-    this.plain(`redundant client that makes them look like one server. Watch Counter: in hot mode a`);
-    this.plain(`failover must lose no value and deliver none twice.`);
+    const endpoint = this.style(["bold", "cyan"], gatewayEndpoint(options));
+    this.plain(`${title}: two simulated OPC UA servers reading one device (shared clock), and the`);
+    this.plain("gateway that makes them look like ONE server. Connect any OPC UA client to the gateway and");
+    this.plain("watch Counter while a server fails: in hot mode a failover loses no value, duplicates none.");
     this.plain();
+    this.plain(`  OPC UA endpoint  ${endpoint}   (SecurityPolicy None, anonymous)`);
+    this.plain("    Objects/Simulation:  ns=1;s=Counter (Int32, +1 per tick)   ns=1;s=Sine (Double)");
+    this.plain("                         ns=1;s=Status (Int32, writable: the write goes to the active server)");
+    this.plain(`  status           ${this.style("cyan", statusUrl(options))}   (and /health)`);
     this.#urls.forEach((url, i) => {
       const role = i === 0 ? "primary" : "secondary";
       this.plain(`  server ${i + 1} (${role})  ${this.style("cyan", url)}`);
     });
     this.plain(
       `  mode ${this.style("bold", options.mode)}, automatic failback after ${options.holdMs} ms, ` +
-        `monitoring ns=1;s=Counter and ns=1;s=Sine (tick ${options.tickMs} ms)`,
+        `tick ${options.tickMs} ms, address-space cache in ${options.dataDir}`,
     );
     this.plain();
     if (interactive) {
-      this.plain("Keys:");
+      this.plain("Cause a failover with the keys:");
       for (const key of KEYS_HELP) this.plain(`  ${key}`);
     } else {
       this.plain(
         `Scripted tour (stdin is not a terminal, or --auto): every ${options.autoIntervalMs} ms, server 1 ` +
-          "is stopped, then restarted (a stop waits until the client is back on server 1).",
+          "is stopped (a crash: the gateway fails over to server 2), then restarted (the gateway fails back). " +
+          "Run it in a terminal without --auto to cause failovers with keys (1, 2, s, f).",
       );
     }
-    this.plain(`Engine debug logs: OPCUA_REDUNDANCY_LOG_LEVEL=debug opcua-redundancy demo`);
+    this.plain(
+      "Status line: Counter as an OPC UA client sees it through the gateway (received, lost, duplicates), " +
+        "then the same count inside the engine.",
+    );
+    this.plain("Engine debug logs (stderr): OPCUA_REDUNDANCY_LOG_LEVEL=debug opcua-redundancy demo");
     this.plain();
   }
 
-  status(pair: PairStatus, stats: CounterStats, sine: number | null): void {
+  /**
+   * One status line. `downstream` is the demo's own OPC UA client on the gateway endpoint: its
+   * counts, or what it is doing while it has none.
+   */
+  status(pair: PairStatus, engine: CounterStats, downstream: CounterStats | string, sine: number | null): void {
     const active = pair.active === null ? this.style("red", "none") : this.label(pair.active);
-    const lost = `lost ${stats.lost}`;
-    const dup = `duplicates ${stats.duplicates}`;
+    const counter = typeof downstream === "string" ? engine.last : (downstream.last ?? engine.last);
     const parts = [
       `active ${this.style("bold", active)}`,
       `state ${pair.state}`,
-      `Counter ${stats.last ?? "-"}`,
+      `Counter ${counter ?? "-"}`,
       `Sine ${sine === null ? "-" : sine.toFixed(3)}`,
+      typeof downstream === "string"
+        ? `through the gateway: ${downstream}`
+        : `through the gateway: ${this.#counts(downstream)}`,
+      this.style("dim", "engine: ") + this.#counts(engine),
+    ];
+    const servers = pair.servers
+      .map((s, i) => `${i + 1}:${s.state}${s.serviceLevel === null ? "" : `/SL${s.serviceLevel}`}`)
+      .join(" ");
+    parts.push(this.style("dim", `[${servers}]`));
+    this.line(parts.join("  "));
+  }
+
+  /** "received 12, lost 0, duplicates 0" (+ reordered, bad when there are any). */
+  #counts(stats: CounterStats): string {
+    const lost = `lost ${stats.lost}`;
+    const dup = `duplicates ${stats.duplicates}`;
+    const parts = [
       `received ${stats.received}`,
       stats.lost === 0 ? this.style("green", lost) : this.style("red", lost),
       stats.duplicates === 0 ? this.style("green", dup) : this.style("red", dup),
     ];
     if (stats.reordered > 0) parts.push(this.style("red", `reordered ${stats.reordered}`));
     if (stats.bad > 0) parts.push(`bad ${stats.bad}`);
-    const servers = pair.servers
-      .map((s, i) => `${i + 1}:${s.state}${s.serviceLevel === null ? "" : `/SL${s.serviceLevel}`}`)
-      .join(" ");
-    parts.push(this.style("dim", `[${servers}]`));
-    this.line(parts.join("  "));
+    return parts.join(", ");
   }
 
   failover(e: FailoverEvent): void {
@@ -143,18 +170,21 @@ export class Printer {
     this.line(this.style("red", text));
   }
 
-  summary(pair: PairStatus, stats: CounterStats): void {
-    const verdict =
-      stats.lost === 0 && stats.duplicates === 0 && stats.reordered === 0
-        ? this.style(["bold", "green"], "no value lost, none duplicated")
-        : this.style(["bold", "red"], "values were lost or duplicated");
+  /** The verdict: what the downstream client saw through the gateway, and what the engine saw. */
+  summary(pair: PairStatus, engine: CounterStats, downstream: CounterStats | null): void {
+    const clean = (s: CounterStats) => s.lost === 0 && s.duplicates === 0 && s.reordered === 0;
+    const counts = (s: CounterStats) =>
+      `received ${s.received}, lost ${s.lost}, duplicates ${s.duplicates}, reordered ${s.reordered}`;
+    const seen = downstream ?? engine;
+    const verdict = clean(seen)
+      ? this.style(["bold", "green"], "no value lost, none duplicated")
+      : this.style(["bold", "red"], "values were lost or duplicated");
     const note =
-      pair.mode !== "hot" && stats.lost > 0
-        ? ` (${pair.mode} mode: only hot mode keeps the standby's values)`
-        : "";
+      pair.mode !== "hot" && seen.lost > 0 ? ` (${pair.mode} mode: only hot mode keeps the standby's values)` : "";
+    const through =
+      downstream === null ? "through the gateway: no downstream client" : `through the gateway: ${counts(downstream)}`;
     this.line(
-      `summary: failovers ${pair.failovers}, received ${stats.received}, lost ${stats.lost}, ` +
-        `duplicates ${stats.duplicates}, reordered ${stats.reordered}: ${verdict}${note}`,
+      `summary: failovers ${pair.failovers}; ${through}; engine: ${counts(engine)}: ${verdict}${note}`,
     );
   }
 }

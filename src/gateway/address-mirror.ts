@@ -105,7 +105,7 @@ function buildNode(
       accessLevel: node.accessLevel ?? 1,
       userAccessLevel: node.userAccessLevel ?? node.accessLevel ?? 1,
       // 0 lets downstream items be exception-based: every value pushed from upstream is seen.
-      minimumSamplingInterval: Math.max(0, node.minimumSamplingInterval ?? 0),
+      minimumSamplingInterval: 0,
       historizing: node.historizing ?? false,
     });
     link(variable);
