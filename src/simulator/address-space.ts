@@ -106,10 +106,29 @@ function addWritable<T>(
   return { node, nodeId, get: () => current, set };
 }
 
+/**
+ * `ns=1;s=Echo(Text) → Text`: a method whose calls are logged like writes, so that tests can prove
+ * which server a call reached.
+ */
+function addEcho(namespace: Namespace, folder: UAObject, options: BuildOptions): void {
+  const method = namespace.addMethod(folder, {
+    nodeId: "s=Echo",
+    browseName: "Echo",
+    inputArguments: [{ name: "Text", dataType: DataType.String, valueRank: -1 }],
+    outputArguments: [{ name: "Text", dataType: DataType.String, valueRank: -1 }],
+  });
+  method.bindMethod(async (inputArguments: Variant[], _context: unknown) => {
+    const text = String(inputArguments[0]?.value ?? "");
+    options.onWrite({ nodeId: "ns=1;s=Echo", value: text });
+    return { statusCode: StatusCodes.Good, outputArguments: [{ dataType: DataType.String, value: text }] };
+  });
+}
+
 /** Adds the Simulation folder and its variables to the server's own namespace. */
 export function buildSimulationNodes(addressSpace: AddressSpace, options: BuildOptions): SimulationNodes {
   const namespace = addressSpace.getOwnNamespace();
-  const folder = namespace.addFolder(addressSpace.rootFolder.objects, { browseName: "Simulation" });
+  const folder = namespace.addFolder(addressSpace.rootFolder.objects, { nodeId: "s=Simulation", browseName: "Simulation" });
+  addEcho(namespace, folder, options);
   return {
     counter: addReadOnly(namespace, folder, "Counter", DataType.Int32, 0),
     sine: addReadOnly(namespace, folder, "Sine", DataType.Double, 0),
