@@ -6,7 +6,8 @@ type Command = { summary: string; load: () => Promise<{ run(args: string[]): Pro
 
 const commands: Record<string, Command> = {
   demo: {
-    summary: "two simulated servers and a redundant client, ready to try failover by hand",
+    summary:
+      "two simulated servers behind the gateway, with its status server, ready to try failover by hand",
     load: () => import("./commands/demo.ts"),
   },
   start: {

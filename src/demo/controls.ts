@@ -61,7 +61,7 @@ export function attachKeys(stdin: ReadStream, actions: DemoActions): () => void 
 
 /**
  * The scripted tour: wait `intervalMs`, stop server 1, wait, restart it, and again. A stop waits
- * until the client is back on server 1 (automatic failback), so that every crash hits the active
+ * until the gateway is back on server 1 (automatic failback), so that every crash hits the active
  * server. `say` tells what the tour does. Returns the function that ends the tour.
  */
 export function startAutoTour(
@@ -80,7 +80,7 @@ export function startAutoTour(
       await sleep(options.intervalMs);
       if (done) return;
       if (!options.isActive(0)) {
-        say("[auto] waiting until the client is back on server 1 before stopping it again");
+        say("[auto] waiting until the gateway is back on server 1 before stopping it again");
         while (!done && !options.isActive(0)) await sleep(200);
         if (done) return;
       }
@@ -88,7 +88,9 @@ export function startAutoTour(
       await actions.stopServer(0);
       await sleep(options.intervalMs);
       if (done) return;
-      say("[auto] restarting server 1; the client returns to it after it has been healthy for the hold time");
+      say(
+        "[auto] restarting server 1; the gateway returns to it after it has been healthy for the hold time",
+      );
       await actions.startServer(0);
     }
   };

@@ -60,13 +60,14 @@ export class Printer {
     this.plain("gateway that makes them look like ONE server. Connect any OPC UA client to the gateway and");
     this.plain("watch Counter while a server fails: in hot mode a failover loses no value, duplicates none.");
     this.plain();
-    this.plain(`  OPC UA endpoint  ${endpoint}   (SecurityPolicy None, anonymous)`);
-    this.plain("    Objects/Simulation:  ns=1;s=Counter (Int32, +1 per tick)   ns=1;s=Sine (Double)");
-    this.plain("                         ns=1;s=Status (Int32, writable: the write goes to the active server)");
-    this.plain(`  status           ${this.style("cyan", statusUrl(options))}   (and /health)`);
+    this.plain(`  ${"OPC UA endpoint".padEnd(20)}  ${endpoint}   (SecurityPolicy None, anonymous)`);
+    const indent = " ".repeat(24);
+    this.plain(`${indent}Objects/Simulation: ns=1;s=Counter (Int32, +1 per tick), ns=1;s=Sine (Double),`);
+    this.plain(`${indent}ns=1;s=Status (Int32, writable: the write goes to the active server)`);
+    this.plain(`  ${"status".padEnd(20)}  ${this.style("cyan", statusUrl(options))}   (and /health)`);
     this.#urls.forEach((url, i) => {
       const role = i === 0 ? "primary" : "secondary";
-      this.plain(`  server ${i + 1} (${role})  ${this.style("cyan", url)}`);
+      this.plain(`  ${`server ${i + 1} (${role})`.padEnd(20)}  ${this.style("cyan", url)}`);
     });
     this.plain(
       `  mode ${this.style("bold", options.mode)}, automatic failback after ${options.holdMs} ms, ` +
@@ -79,7 +80,8 @@ export class Printer {
     } else {
       this.plain(
         `Scripted tour (stdin is not a terminal, or --auto): every ${options.autoIntervalMs} ms, server 1 ` +
-          "is stopped (a crash: the gateway fails over to server 2), then restarted (the gateway fails back). " +
+          "is stopped (a crash: the gateway fails over to server 2), then restarted (the gateway fails back; " +
+          "a stop waits until the gateway is back on server 1). " +
           "Run it in a terminal without --auto to cause failovers with keys (1, 2, s, f).",
       );
     }
@@ -95,7 +97,12 @@ export class Printer {
    * One status line. `downstream` is the demo's own OPC UA client on the gateway endpoint: its
    * counts, or what it is doing while it has none.
    */
-  status(pair: PairStatus, engine: CounterStats, downstream: CounterStats | string, sine: number | null): void {
+  status(
+    pair: PairStatus,
+    engine: CounterStats,
+    downstream: CounterStats | string,
+    sine: number | null,
+  ): void {
     const active = pair.active === null ? this.style("red", "none") : this.label(pair.active);
     const counter = typeof downstream === "string" ? engine.last : (downstream.last ?? engine.last);
     const parts = [
@@ -180,9 +187,13 @@ export class Printer {
       ? this.style(["bold", "green"], "no value lost, none duplicated")
       : this.style(["bold", "red"], "values were lost or duplicated");
     const note =
-      pair.mode !== "hot" && seen.lost > 0 ? ` (${pair.mode} mode: only hot mode keeps the standby's values)` : "";
+      pair.mode !== "hot" && seen.lost > 0
+        ? ` (${pair.mode} mode: only hot mode keeps the standby's values)`
+        : "";
     const through =
-      downstream === null ? "through the gateway: no downstream client" : `through the gateway: ${counts(downstream)}`;
+      downstream === null
+        ? "through the gateway: no downstream client"
+        : `through the gateway: ${counts(downstream)}`;
     this.line(
       `summary: failovers ${pair.failovers}; ${through}; engine: ${counts(engine)}: ${verdict}${note}`,
     );

@@ -1,60 +1,85 @@
 /**
- * The running demo: simulators, client, status lines, event lines, keys or the scripted tour.
- * Loaded after the banner is printed (node-opcua takes seconds to load).
+ * The running demo: two simulators, the gateway serving them as one OPC UA server (with its HTTP
+ * status server), the demo's own downstream OPC UA client on the gateway endpoint, status lines,
+ * event lines, keys or the scripted tour. Loaded after the banner is printed (node-opcua takes
+ * seconds to load).
  */
 import type { ReadStream } from "node:tty";
-import { format } from "node:util";
-import { type DataValue, setErrorLogger, setWarningLogger } from "node-opcua";
-import { RedundantClient } from "../client/redundant-client.ts";
+import type { DataValue } from "node-opcua";
+import type { RedundantClient } from "../client/redundant-client.ts";
+import { parseGatewayConfig } from "../config/load.ts";
+import type { GatewayConfig } from "../config/schema.ts";
+import { Gateway } from "../gateway/gateway.ts";
 import { createLogger } from "../log.ts";
+import { routeNodeOpcuaLogs } from "../upstream/opcua-logs.ts";
 import { attachKeys, type DemoActions, startAutoTour } from "./controls.ts";
 import { CounterStats } from "./counter-stats.ts";
-import type { DemoOptions } from "./options.ts";
+import { COUNTER_NODE, DownstreamClient } from "./downstream.ts";
+import { type DemoOptions, downstreamEndpoint, gatewayEndpoint, HTTP_HOST, statusUrl } from "./options.ts";
 import { KEYS_HELP, type Printer } from "./output.ts";
 import { DemoServers } from "./servers.ts";
 
 const STATUS_INTERVAL_MS = 1000;
+/** How often the demo looks whether the gateway serves the address space yet. */
+const MIRROR_POLL_MS = 100;
+export const PAIR_NAME = "demo";
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** node-opcua prints its own warnings with console.log: keep them off the demo's lines. */
-function routeNodeOpcuaLogs(level: string | undefined): void {
-  const verbose = level === "debug" || level === "trace";
-  const sink = (_context: unknown, ...args: unknown[]) => {
-    if (verbose) process.stderr.write(`${format(...args)}\n`);
-  };
-  setWarningLogger(sink);
-  setErrorLogger(sink);
+/** The gateway configuration of the demo: one pair over the two simulators, and the status server. */
+export function demoGatewayConfig(options: DemoOptions, urls: readonly string[]): GatewayConfig {
+  return parseGatewayConfig(
+    {
+      pairs: [
+        {
+          name: PAIR_NAME,
+          listen: { port: options.listenPort, host: options.listenHost },
+          mode: options.mode,
+          servers: urls.map((url, i) => ({ url, name: `server ${i + 1}` })),
+          failback: { policy: "auto", holdMs: options.holdMs },
+          reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
+        },
+      ],
+      http: { port: options.httpPort, host: HTTP_HOST },
+    },
+    "demo configuration",
+  );
+}
+
+/** Resolves once the pair has left "starting" (a server is active, or every one failed once). */
+function started(client: RedundantClient): Promise<void> {
+  if (client.state !== "starting") return Promise.resolve();
+  return new Promise((resolve) => {
+    const check = () => {
+      if (client.state === "starting") return;
+      client.off("stateChanged", check);
+      resolve();
+    };
+    client.on("stateChanged", check);
+  });
 }
 
 /** Runs the demo until quit; resolves with the exit code. */
 export async function runDemo(options: DemoOptions, printer: Printer, interactive: boolean): Promise<number> {
-  const logLevel = process.env.OPCUA_REDUNDANCY_LOG_LEVEL;
-  routeNodeOpcuaLogs(logLevel);
+  const logger = createLogger({ level: "error", name: "opcua-redundancy-demo", destination: "stderr" });
+  // node-opcua prints its own warnings with console.log: keep them off the demo's lines.
+  routeNodeOpcuaLogs(logger);
   const stdin = process.stdin as ReadStream;
   const servers = new DemoServers(options.ports, options.tickMs);
   const urls = options.ports.map((_, i) => servers.url(i));
 
+  let config: GatewayConfig;
   try {
-    await servers.startAll();
+    config = demoGatewayConfig(options, urls);
   } catch (error) {
-    printer.problem(`cannot start the simulators: ${message(error)} (other ports: --ports A,B)`);
-    return 69; // EX_UNAVAILABLE
+    printer.problem(message(error));
+    return 64; // EX_USAGE
   }
-  printer.action(`simulators listening on ${urls.join(" and ")}`);
-
-  const client = new RedundantClient(
-    {
-      name: "demo",
-      mode: options.mode,
-      servers: urls.map((url, i) => ({ url, name: `server ${i + 1}` })),
-      failback: { policy: "auto", holdMs: options.holdMs },
-      reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
-    },
-    { logger: createLogger({ level: logLevel ?? "error", name: "opcua-redundancy-demo" }) },
-  );
+  const gateway = new Gateway({ config, logger, dataDir: options.dataDir });
+  const pair = gateway.pairs[0]!;
+  const client = pair.client;
   client.on("failover", (e) => printer.failover(e));
   client.on("stateChanged", (e) => printer.stateChanged(e));
   client.on("allServersLost", (e) => printer.allServersLost(e));
@@ -74,6 +99,35 @@ export async function runDemo(options: DemoOptions, printer: Printer, interactiv
   const onSignal = (signal: NodeJS.Signals) => quit(signal);
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  const offSignals = () => {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
+
+  try {
+    await servers.startAll();
+  } catch (error) {
+    offSignals();
+    printer.problem(`cannot start the simulators: ${message(error)} (other ports: --ports A,B)`);
+    return 69; // EX_UNAVAILABLE
+  }
+  printer.action(`simulators listening on ${urls.join(" and ")}`);
+
+  printer.action(`starting the gateway on ${gatewayEndpoint(options)} (listening on ${options.listenHost})`);
+  try {
+    await gateway.start();
+  } catch (error) {
+    offSignals();
+    printer.problem(
+      `cannot start the gateway: ${message(error)} (other ports: --listen-port P, --http-port P)`,
+    );
+    await gateway.stop().catch(() => undefined);
+    await servers.stopAll();
+    return 69; // EX_UNAVAILABLE
+  }
+  printer.action(
+    `gateway serving pair "${PAIR_NAME}" on ${gatewayEndpoint(options)}, status on ${statusUrl(options)}`,
+  );
 
   const actions: DemoActions = {
     toggleServer: (index) => {
@@ -119,7 +173,7 @@ export async function runDemo(options: DemoOptions, printer: Printer, interactiv
     },
     failover: () => {
       if (closing) return;
-      printer.action("manual failover requested (client.failover())");
+      printer.action("manual failover requested (the pair's client.failover())");
       try {
         client.failover();
       } catch (error) {
@@ -132,50 +186,88 @@ export async function runDemo(options: DemoOptions, printer: Printer, interactiv
     quit,
   };
 
-  const stats = new CounterStats();
+  // The engine's own view of Counter (the gateway's RedundantClient), beside the downstream one.
+  const engine = new CounterStats();
   let sine: number | null = null;
+  client.monitor(COUNTER_NODE, {}, (value: DataValue) => {
+    const note = engine.offer(value);
+    if (note) printer.problem(`engine: ${note}`);
+  });
+  client.monitor("ns=1;s=Sine", {}, (value: DataValue) => {
+    sine = value.statusCode.isGood() ? Number(value.value.value) : null;
+  });
+
+  /** The demo's downstream client once connected; else what it is doing. */
+  const probe: { client: DownstreamClient | null; state: string } = {
+    client: null,
+    state: "waiting for the gateway's address space",
+  };
+  /** Connects the demo's downstream client once the gateway serves the address space; never throws. */
+  const connectDownstream = async (): Promise<void> => {
+    while (!closing && !pair.mirrored) {
+      await Promise.race([new Promise((resolve) => setTimeout(resolve, MIRROR_POLL_MS)), quitting]);
+    }
+    if (closing) return;
+    const url = downstreamEndpoint(options);
+    probe.state = "connecting";
+    try {
+      const connected = await DownstreamClient.connect(url, (text) => printer.problem(text));
+      if (closing) {
+        await connected.close();
+        return;
+      }
+      probe.client = connected;
+      printer.action(
+        `downstream OPC UA client connected to ${url}: monitoring ${COUNTER_NODE} through the gateway ` +
+          "(samplingInterval 0, queueSize 1000)",
+      );
+    } catch (error) {
+      probe.state = "not connected";
+      printer.problem(`the demo's downstream client cannot use ${url}: ${message(error)}`);
+    }
+  };
+  const showStatus = () => printer.status(client.status(), engine, probe.client?.stats ?? probe.state, sine);
+
   let statusTimer: NodeJS.Timeout | undefined;
   let durationTimer: NodeJS.Timeout | undefined;
   let detachKeys: (() => void) | undefined;
   let endTour: (() => void) | undefined;
+  let downstreamTask: Promise<void> = Promise.resolve();
   try {
     if (options.durationMs !== null) {
       const ms = options.durationMs;
       durationTimer = setTimeout(() => quit(`--duration-ms ${ms} elapsed`), ms);
     }
     if (interactive) detachKeys = attachKeys(stdin, actions);
-    await Promise.race([client.start(), quitting]);
+    downstreamTask = connectDownstream();
+    await Promise.race([started(client), quitting]);
     if (!closing) {
-      client.monitor("ns=1;s=Counter", {}, (value: DataValue) => {
-        const note = stats.offer(value);
-        if (note) printer.problem(note);
-      });
-      client.monitor("ns=1;s=Sine", {}, (value: DataValue) => {
-        sine = value.statusCode.isGood() ? Number(value.value.value) : null;
-      });
-      statusTimer = setInterval(() => printer.status(client.status(), stats, sine), STATUS_INTERVAL_MS);
-      if (!interactive) {
-        const tour = {
-          intervalMs: options.autoIntervalMs,
-          isActive: (i: number) => client.status().activeIndex === i,
-        };
-        endTour = startAutoTour(actions, tour, (text) => printer.action(text));
-      }
+      statusTimer = setInterval(showStatus, STATUS_INTERVAL_MS);
+      // The tour crashes servers only once the downstream client watches Counter through the gateway.
+      await Promise.race([downstreamTask, quitting]);
+    }
+    if (!closing && !interactive) {
+      const tour = {
+        intervalMs: options.autoIntervalMs,
+        isActive: (i: number) => client.status().activeIndex === i,
+      };
+      endTour = startAutoTour(actions, tour, (text) => printer.action(text));
     }
     const reason = await quitting;
-    printer.action(`quitting (${reason}): stopping the client, then the simulators`);
+    printer.action(`quitting (${reason}): stopping the downstream client, the gateway, then the simulators`);
   } finally {
     closing = true;
     clearTimeout(durationTimer);
     clearInterval(statusTimer);
     endTour?.();
     detachKeys?.();
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    printer.status(client.status(), stats, sine);
-    await client.stop().catch((error: unknown) => printer.problem(`client stop: ${message(error)}`));
+    offSignals();
+    showStatus();
+    await downstreamTask;
+    await probe.client?.close();
+    await gateway.stop().catch((error: unknown) => printer.problem(`gateway stop: ${message(error)}`));
     await servers.stopAll();
   }
-  printer.summary(client.status(), stats);
+  printer.summary(client.status(), engine, probe.client?.stats ?? null);
   return 0;
 }

@@ -107,7 +107,8 @@ function computedVariables(namespace: Namespace, client: RedundantClient) {
       componentOf: parent,
       dataType,
       minimumSamplingInterval: COMPUTED_SAMPLING_MS,
-      // accessLevel defaults to read-only for a variable with a get() and no set()
+      accessLevel: "CurrentRead",
+      userAccessLevel: "CurrentRead",
     });
     node.bindVariable({ get: () => new Variant({ dataType, value: get(client.status()) }) }, true);
     return node;

@@ -20,6 +20,7 @@ import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
 import { NamespaceMap } from "./namespace-map.ts";
+import { installRedundancyNodes } from "./redundancy-nodes.ts";
 import { gatewayServerSettings, serverCertificateManagers } from "./server-settings.ts";
 import { pairServiceLevel } from "./service-level.ts";
 import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
@@ -41,6 +42,7 @@ export class PairServer {
   #server: OPCUAServer | null = null;
   #mirror: MirrorIndex | null = null;
   #mirroring: Promise<void> | null = null;
+  #redundancyNodes: { dispose(): void } | null = null;
 
   constructor(options: PairServerOptions) {
     this.#options = options;
@@ -102,6 +104,8 @@ export class PairServer {
   }
 
   async stop(): Promise<void> {
+    this.#redundancyNodes?.dispose();
+    this.#redundancyNodes = null;
     this.#hooks.close();
     await this.client.stop();
     await this.#server?.shutdown(0);
@@ -148,6 +152,8 @@ export class PairServer {
       bindMirroredMethod(method, upstreamObjectId, upstreamMethodId, this.client);
     }
     this.#mirror = mirror;
+    // The gateway's own namespace comes after the mirrored ones: installed with the first mirror.
+    this.#redundancyNodes ??= installRedundancyNodes(server, this.client, this.#options.pair.name);
     this.#logger.info(
       {
         source,

@@ -14,9 +14,9 @@
 import {
   type AddressSpace,
   DataType,
+  EnumRedundancySupport,
   type Namespace,
   type OPCUAServer,
-  RedundancySupport,
   RedundantServerDataType,
   resolveNodeId,
   type UAObject,
@@ -86,7 +86,7 @@ function presentTransparentRedundancy(
     throw new RedundancyError("ERR_INVALID_ARGUMENT", "the address space has no Server.ServerRedundancy");
 
   setTypeDefinition(serverRedundancy, SERVER_REDUNDANCY_TYPE, TRANSPARENT_REDUNDANCY_TYPE);
-  support.setValueFromSource({ dataType: DataType.Int32, value: RedundancySupport.Transparent });
+  support.setValueFromSource({ dataType: DataType.Int32, value: EnumRedundancySupport.Transparent });
 
   // Part 4 §6.6.2.4.5: "the ServerUri of the Server that is currently handling the Session"; the
   // sessions are really served by the active upstream, so its URL ("" while none is active).
@@ -97,6 +97,8 @@ function presentTransparentRedundancy(
     typeDefinition: "PropertyType",
     dataType: DataType.String,
     minimumSamplingInterval: COMPUTED_SAMPLING_MS,
+    accessLevel: "CurrentRead",
+    userAccessLevel: "CurrentRead",
   });
   currentServerId.bindVariable(
     { get: () => new Variant({ dataType: DataType.String, value: client.status().active ?? "" }) },
@@ -137,7 +139,7 @@ function presentTransparentRedundancy(
           true,
         );
       }
-      support.setValueFromSource({ dataType: DataType.Int32, value: RedundancySupport.None });
+      support.setValueFromSource({ dataType: DataType.Int32, value: EnumRedundancySupport.None });
       setTypeDefinition(serverRedundancy, TRANSPARENT_REDUNDANCY_TYPE, SERVER_REDUNDANCY_TYPE);
     },
   };

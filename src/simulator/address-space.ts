@@ -127,7 +127,10 @@ function addEcho(namespace: Namespace, folder: UAObject, options: BuildOptions):
 /** Adds the Simulation folder and its variables to the server's own namespace. */
 export function buildSimulationNodes(addressSpace: AddressSpace, options: BuildOptions): SimulationNodes {
   const namespace = addressSpace.getOwnNamespace();
-  const folder = namespace.addFolder(addressSpace.rootFolder.objects, { nodeId: "s=Simulation", browseName: "Simulation" });
+  const folder = namespace.addFolder(addressSpace.rootFolder.objects, {
+    nodeId: "s=Simulation",
+    browseName: "Simulation",
+  });
   addEcho(namespace, folder, options);
   return {
     counter: addReadOnly(namespace, folder, "Counter", DataType.Int32, 0),

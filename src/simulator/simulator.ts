@@ -15,6 +15,7 @@ import {
 } from "node-opcua";
 import { RedundancyError } from "../errors.ts";
 import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "./address-space.ts";
+import { type BulkNodes, buildBulkNodes } from "./bulk.ts";
 import { createSimulatorCertificateManagers } from "./pki.ts";
 import { bindStandardNodes, type StandardNodes } from "./standard-nodes.ts";
 import { Ticker } from "./ticker.ts";
@@ -32,6 +33,8 @@ export interface SimulatorOptions {
   shutdownDelayMs?: number;
   /** Application and product name (default "opcua-redundancy simulator"). */
   name?: string;
+  /** Extra Int32 variables ns=1;s=Bulk.<i>, all set to Counter at every tick (default 0). */
+  bulk?: number;
 }
 
 export interface WriteLogEntry {
@@ -101,11 +104,13 @@ class SimulatorImpl extends EventEmitter implements Simulator {
   private stopping: Promise<void> | undefined;
   private nodes!: SimulationNodes;
   private standard!: StandardNodes;
+  private bulk: BulkNodes | undefined;
 
   constructor(
     private readonly server: OPCUAServer,
     private readonly ticker: Ticker,
     private readonly shutdownDelayMs: number,
+    private readonly bulkCount = 0,
   ) {
     super();
   }
@@ -118,6 +123,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     }
     this.nodes = buildSimulationNodes(addressSpace, { onWrite: (w) => this.onWrite(w), validate });
     this.standard = bindStandardNodes(this.server.engine, this.nodes.serviceLevel.get());
+    if (this.bulkCount > 0) this.bulk = buildBulkNodes(addressSpace, this.bulkCount);
     this.publish();
     this.ticking = true;
     this.schedule();
@@ -194,6 +200,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
         status,
         tick.timestamp,
       );
+      this.bulk?.publish(tick.counter, tick.timestamp);
     }
   }
 }
@@ -226,7 +233,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     buildInfo: { productName: name, manufacturerName: "opcua-redundancy" },
   });
   const ticker = new Ticker({ tickMs, sharedClock, startMs: Date.now() });
-  const simulator = new SimulatorImpl(server, ticker, shutdownDelayMs);
+  const simulator = new SimulatorImpl(
+    server,
+    ticker,
+    shutdownDelayMs,
+    Math.max(0, Math.floor(options.bulk ?? 0)),
+  );
   try {
     await simulator.start(host);
   } catch (error) {

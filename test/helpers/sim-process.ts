@@ -14,6 +14,8 @@ export interface SpawnSimulatorOptions {
   tickMs?: number;
   sharedClock?: boolean;
   shutdownDelayMs?: number;
+  /** Extra variables ns=1;s=Bulk.<i> (for benchmarks). */
+  bulk?: number;
 }
 
 export interface SimProcess {
@@ -65,6 +67,7 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.sharedClock) args.push("--shared-clock");
   if (options.shutdownDelayMs !== undefined)
     args.push("--shutdown-delay-ms", String(options.shutdownDelayMs));
+  if (options.bulk !== undefined) args.push("--bulk", String(options.bulk));
   return args;
 }
 

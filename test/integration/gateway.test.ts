@@ -40,6 +40,15 @@ test("browse, read and write through the gateway match the primary directly", {
   const through = await connectDownstream(rig.endpoints[0]!);
   try {
     assert.deepEqual(await describeTree(through.session), await describeTree(direct.session));
+    const [namespaces, redundancySupport, serviceLevel] = await through.session.read([
+      { nodeId: "i=2255", attributeId: AttributeIds.Value },
+      { nodeId: "i=3709", attributeId: AttributeIds.Value },
+      { nodeId: "i=2267", attributeId: AttributeIds.Value },
+    ]);
+    const uris = namespaces!.value.value as string[];
+    assert.equal(uris.at(-1), "urn:opcua-redundancy:pair1", "the gateway's own namespace comes last");
+    assert.equal(redundancySupport!.value.value, 4, "RedundancySupport Transparent");
+    assert.equal(serviceLevel!.value.value, 255);
     const [viaGateway, viaPrimary] = await Promise.all([
       through.session.read({ nodeId: "ns=1;s=Quality", attributeId: AttributeIds.Value }),
       direct.session.read({ nodeId: "ns=1;s=Quality", attributeId: AttributeIds.Value }),

@@ -1,7 +1,9 @@
 /**
- * `opcua-redundancy demo`: two shared-clock simulators in this process and a RedundantClient over
- * them, with a status line per second, one line per client event, and keys (or a scripted tour) to
- * crash and restart servers, degrade ServiceLevel and fail over by hand. See `--help`.
+ * `opcua-redundancy demo`: the product's main job in one process. Two shared-clock simulators, the
+ * gateway serving them as one OPC UA server (opc.tcp://localhost:4840) with its HTTP status server
+ * (http://127.0.0.1:8080/api/status), and the demo's own downstream OPC UA client counting Counter
+ * values through the gateway. A status line per second, one line per engine event, and keys (or a
+ * scripted tour) to crash and restart servers, degrade ServiceLevel and fail over by hand. See `--help`.
  * The banner comes first; the engine (node-opcua) is loaded while the newcomer reads it.
  */
 import { DEMO_USAGE, type DemoOptions, parseDemoOptions } from "../../demo/options.ts";
@@ -26,7 +28,7 @@ export async function run(args: string[]): Promise<number> {
     urls: options.ports.map((port) => `opc.tcp://127.0.0.1:${port}`),
   });
   printer.banner(options, interactive);
-  printer.action("loading the engine and starting the two simulators ...");
+  printer.action("loading the engine and starting the two simulators and the gateway ...");
   const { runDemo } = await import("../../demo/session.ts");
   return runDemo(options, printer, interactive);
 }

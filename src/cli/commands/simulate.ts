@@ -16,13 +16,15 @@ const USAGE =
   "  --port P               TCP port on 127.0.0.1 (default 4840; 0 = any free port)\n" +
   "  --tick-ms T            Counter/Sine period in ms (default 1000, minimum 10)\n" +
   "  --shared-clock         Counter = floor(unix_ms / T), source timestamp = tick boundary\n" +
-  "  --shutdown-delay-ms D  how long a graceful stop shows ServerState Shutdown (default 2000)\n";
+  "  --shutdown-delay-ms D  how long a graceful stop shows ServerState Shutdown (default 2000)\n" +
+  "  --bulk N               N extra Int32 variables ns=1;s=Bulk.<i>, set to Counter at every tick\n";
 
 interface SimulateOptions {
   port: number;
   tickMs: number;
   sharedClock: boolean;
   shutdownDelayMs: number;
+  bulk: number;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -49,6 +51,7 @@ function parse(args: string[]): SimulateOptions | "help" {
       "tick-ms": { type: "string" },
       "shared-clock": { type: "boolean", default: false },
       "shutdown-delay-ms": { type: "string" },
+      bulk: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -60,6 +63,7 @@ function parse(args: string[]): SimulateOptions | "help" {
     tickMs: integer("tick-ms", values["tick-ms"], 1000, 10, 86_400_000),
     sharedClock: values["shared-clock"] === true,
     shutdownDelayMs: integer("shutdown-delay-ms", values["shutdown-delay-ms"], 2000, 0, 3_600_000),
+    bulk: integer("bulk", values.bulk, 0, 0, 1_000_000),
   };
 }
 
