@@ -8,27 +8,17 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
+import { freePort } from "./helpers/ports.ts";
+
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Generous: a loaded 2-core machine loads node-opcua slowly and runs four OPC UA parties here. */
 const TEST_TIMEOUT_MS = 240_000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const address = server.address();
-  server.close();
-  await once(server, "close");
-  assert.ok(address && typeof address === "object");
-  return address.port;
-}
 
 /** `count` different free ports. */
 async function freePorts(count: number): Promise<number[]> {

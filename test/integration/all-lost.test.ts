@@ -1,10 +1,10 @@
 /** Every server lost: one BadNoCommunication per item, fast Bad answers, recovery without help. */
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { test } from "node:test";
 import { RedundantClient } from "../../src/client/redundant-client.ts";
 import { CounterRecorder } from "../helpers/counter-recorder.ts";
 import { startRig, testStatusQuery } from "../helpers/pair-rig.ts";
+import { freePort } from "../helpers/ports.ts";
 import { type SimProcess, spawnSimulator } from "../helpers/sim-process.ts";
 import { INTEGRATION_TEST_TIMEOUT_MS, waitFor, waitForEvent } from "../helpers/wait.ts";
 
@@ -38,14 +38,6 @@ test("all servers lost: one BadNoCommunication per item, then fresh values on re
     await rig.dispose();
   }
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test("started while every server is down: Bad at once, values when a server comes up", {
   timeout: INTEGRATION_TEST_TIMEOUT_MS,
