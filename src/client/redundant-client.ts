@@ -92,7 +92,8 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         minDwellMs: c.minDwellMs,
         serviceLevelMinimum: c.serviceLevel.minimum,
         failureCount: c.failureCount,
-        startupGraceMs: c.statusQuery.timeoutMs,
+        // At start, a primary still connecting is waited for a little: a loaded machine is slow to create sessions.
+        startupGraceMs: 2 * (c.statusQuery.intervalMs + c.statusQuery.timeoutMs),
         retryDelayMs: c.reconnect.maxDelayMs,
         serverNames: c.servers.map((server, i) => server.name ?? `server ${i}`),
       },

@@ -31,7 +31,7 @@ export interface Rig {
 }
 
 /** Timings for tests: quick detection, still generous for a loaded 2-core machine. */
-export const testStatusQuery = { intervalMs: 250, timeoutMs: 750 } as const;
+export const testStatusQuery = { intervalMs: 250, timeoutMs: 1000 } as const;
 
 export async function startRig(options: RigOptions): Promise<Rig> {
   const count = options.servers ?? 2;
@@ -73,9 +73,16 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     client.on("failover", (e) => failovers.push(e));
     const counter = new CounterRecorder();
     await client.start();
-    // On a loaded machine the secondary may answer first and be used until the primary has been
-    // healthy for the hold time: every test starts from the primary.
-    await waitFor(() => client?.status().activeIndex === 0, 30_000, "the primary to be active");
+    const pair = client;
+    // Every test starts with all servers connected and the primary active. On a loaded machine the
+    // secondary may answer first; with manual failback an operator switch brings the primary back.
+    await waitFor(
+      () => pair.status().servers.every((s) => s.state === "connected"),
+      30_000,
+      "every server connected",
+    );
+    if (pair.status().activeIndex !== 0 && pair.config.failback.policy === "manual") pair.failover(0);
+    await waitFor(() => pair.status().activeIndex === 0, 30_000, "the primary to be active");
     failovers.length = 0;
     client.monitor("ns=1;s=Counter", {}, counter.onValue);
     return { sims, proxies, client, counter, failovers, dispose };

@@ -1,0 +1,499 @@
+/**
+ * Gateway benchmark: what the gateway costs, measured side by side in one run.
+ *
+ *   npm run bench:gateway -- [--quick] [--reps N] [--window-ms MS] [--warmup-ms MS] [--items N]
+ *     [--tick-ms MS] [--batch N] [--scale] [--upstream-publishing-ms MS] [--mirror-sizes 0,10000,50000]
+ *     [--section overhead|mirroring|failover]... [--mode cold|warm|hot]...
+ *
+ * 1. Overhead: Bulk items subscribed directly on a simulator, then through a hot gateway in front of
+ *    it (same process, same simulators): value changes/s, latency, lost values, CPU, RSS.
+ * 2. Mirroring: gateway start → address space mirrored, memory, cache file, restart from the cache.
+ * 3. Failover through the gateway: cold, warm, hot × SIGKILL, blackhole of the primary.
+ *
+ * Prints Markdown tables on stdout (progress on stderr) and writes every raw figure to
+ * bench/results/gateway.json.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import os from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { Mode } from "../src/redundancy/types.ts";
+import { captureNodeOpcuaLogs, MB, nodeOpcuaLog, round } from "./lib/gateway-common.ts";
+import {
+  GATEWAY_FAULTS,
+  type GatewayFailoverRep,
+  RIG_TICK_MS,
+  runGatewayFailoverRep,
+} from "./lib/gateway-failover.ts";
+import { MIRROR_TICK_MS, type MirroringResult, runMirroring } from "./lib/gateway-mirroring.ts";
+import { DOWNSTREAM, type OverheadResult, type PathResult, runOverhead } from "./lib/gateway-overhead.ts";
+import { markdownTable } from "./lib/markdown.ts";
+import { FAILOVER_TIMEOUT_MS, VALUES_AFTER } from "./lib/measure.ts";
+import { median, present, sum, worst } from "./lib/stats.ts";
+
+const MODES: readonly Mode[] = ["cold", "warm", "hot"];
+const SECTIONS = ["overhead", "mirroring", "failover"] as const;
+type Section = (typeof SECTIONS)[number];
+const RESULTS_FILE = join(dirname(fileURLToPath(import.meta.url)), "results", "gateway.json");
+const SCALE = { items: 10_000, tickMs: 1000 } as const;
+
+interface Options {
+  quick: boolean;
+  reps: number;
+  windowMs: number;
+  warmupMs: number;
+  items: number;
+  tickMs: number;
+  batchSize: number;
+  scale: boolean;
+  upstreamPublishingMs: number | undefined;
+  mirrorSizes: number[];
+  sections: Section[];
+  modes: Mode[];
+}
+
+function usage(problem: string): never {
+  process.stderr.write(
+    `${problem}\nusage: bench/gateway.ts [--quick] [--reps N] [--window-ms MS] [--warmup-ms MS] [--items N] ` +
+      "[--tick-ms MS] [--batch N] [--scale] [--upstream-publishing-ms MS] [--mirror-sizes N,N,...] " +
+      "[--section overhead|mirroring|failover]... [--mode cold|warm|hot]...\n",
+  );
+  process.exit(2);
+}
+
+function integer(value: string | undefined, name: string, fallback: number, min = 1): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) usage(`${name} must be an integer >= ${min}, got "${value}"`);
+  return n;
+}
+
+function parseOptions(): Options {
+  const parse = () =>
+    parseArgs({
+      options: {
+        quick: { type: "boolean", default: false },
+        reps: { type: "string" },
+        "window-ms": { type: "string" },
+        "warmup-ms": { type: "string" },
+        items: { type: "string" },
+        "tick-ms": { type: "string" },
+        batch: { type: "string" },
+        scale: { type: "boolean", default: false },
+        "upstream-publishing-ms": { type: "string" },
+        "mirror-sizes": { type: "string" },
+        section: { type: "string", multiple: true },
+        mode: { type: "string", multiple: true },
+        help: { type: "boolean", default: false },
+      },
+      allowPositionals: false,
+    });
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse();
+  } catch (error) {
+    usage(error instanceof Error ? error.message : String(error));
+  }
+  const { values } = parsed;
+  if (values.help) usage("Gateway benchmark.");
+  const quick = values.quick ?? false;
+  const sectionNames = (values.section ?? []).flatMap((s) => s.split(","));
+  for (const s of sectionNames) if (!SECTIONS.includes(s as Section)) usage(`unknown section "${s}"`);
+  const modeNames = (values.mode ?? []).flatMap((m) => m.split(","));
+  for (const m of modeNames) if (!MODES.includes(m as Mode)) usage(`unknown mode "${m}"`);
+  const sizes = values["mirror-sizes"]?.split(",").map((s) => integer(s.trim(), "--mirror-sizes", 0, 0));
+  return {
+    quick,
+    reps: integer(values.reps, "--reps", quick ? 1 : 3),
+    windowMs: integer(values["window-ms"], "--window-ms", 10_000),
+    warmupMs: integer(values["warmup-ms"], "--warmup-ms", 3000, 0),
+    items: integer(values.items, "--items", 1000),
+    tickMs: integer(values["tick-ms"], "--tick-ms", 100, 10),
+    batchSize: integer(values.batch, "--batch", 500),
+    scale: values.scale ?? false,
+    upstreamPublishingMs:
+      values["upstream-publishing-ms"] === undefined
+        ? undefined
+        : integer(values["upstream-publishing-ms"], "--upstream-publishing-ms", 100, 10),
+    // 0 = an upstream with no bulk variables: the fixed cost of a pair's server, for reference
+    mirrorSizes: sizes ?? (quick ? [0, 10_000] : [0, 10_000, 50_000]),
+    sections: sectionNames.length > 0 ? SECTIONS.filter((s) => sectionNames.includes(s)) : [...SECTIONS],
+    modes: modeNames.length > 0 ? MODES.filter((m) => modeNames.includes(m)) : [...MODES],
+  };
+}
+
+function progress(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+const n0 = (n: number | null | undefined): string =>
+  n === null || n === undefined ? "–" : String(Math.round(n));
+const mb = (bytes: number | undefined): string => (bytes === undefined ? "–" : (bytes / MB).toFixed(1));
+const slash = (...parts: (number | null | undefined)[]): string => parts.map(n0).join(" / ");
+
+// ---------------------------------------------------------------------------------------------
+// 1. Overhead
+
+function overheadRows(r: OverheadResult): (string | number)[][] {
+  const rows: (string | number)[][] = [];
+  const paths: [PathResult | undefined, string][] = [
+    [r.direct, "direct"],
+    [r.gateway, "gateway"],
+  ];
+  for (const [p, name] of paths) {
+    const scenario = `${r.items} × ${r.tickMs} ms`;
+    if (!p) {
+      rows.push([scenario, name, "FAILED", "", "", "", "", "", "", "", "", ""]);
+      continue;
+    }
+    const windowS = p.usage.durationMs / 1000;
+    const simsCpu = present(p.usage.childCpuMs);
+    rows.push([
+      scenario,
+      name,
+      `${n0(p.perSecond)} (of ${n0(p.expectedPerSecond)})`,
+      name === "gateway" && r.ratio !== undefined ? r.ratio.toFixed(3) : "",
+      `${p.latencyMs.p50 ?? "–"} / ${p.latencyMs.p99 ?? "–"} / ${p.latencyMs.max ?? "–"}`,
+      `${p.lost} (${p.itemsWithGaps} items)`,
+      `${p.duplicates} / ${p.regressions}`,
+      `${p.usage.cpuPercent.toFixed(0)} (${n0(p.usage.cpuUserMs + p.usage.cpuSystemMs)} ms)`,
+      simsCpu.map((ms) => ((ms / 1000 / windowS) * 100).toFixed(0)).join(" + "),
+      `${mb(p.usage.rssMeanBytes)} / ${mb(p.usage.rssMaxBytes)}`,
+      `${n0(p.usage.eventLoopDelayP99Ms)} / ${n0(p.usage.eventLoopDelayMaxMs)}`,
+      n0(p.createItemsMs),
+    ]);
+  }
+  return rows;
+}
+
+function overheadTable(results: OverheadResult[]): string {
+  return markdownTable(
+    [
+      "items × tick",
+      "path",
+      "value changes/s",
+      "gateway/direct",
+      "latency ms p50 / p99 / max",
+      "lost values",
+      "dup / regr",
+      "CPU this process % core (ms)",
+      "simulators CPU % core",
+      "RSS MB mean / max",
+      "event-loop delay ms p99 / max",
+      "create items ms",
+    ],
+    results.flatMap(overheadRows),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Mirroring
+
+function mirroringTable(results: MirroringResult[]): string {
+  return markdownTable(
+    [
+      "bulk variables",
+      "start → mirrored ms",
+      "all served",
+      "RSS increase MB",
+      "heap increase MB",
+      "cache file MB",
+      "cache nodes",
+      "mirrored → cache written ms",
+      "restart from cache ms",
+    ],
+    results.map((r) => [
+      r.bulk,
+      r.error && r.startToMirroredMs === undefined ? "FAILED" : n0(r.startToMirroredMs),
+      r.allBulkMirrored === undefined ? "–" : r.allBulkMirrored ? "yes" : "NO",
+      mb(r.rssIncreaseBytes),
+      mb(r.heapIncreaseBytes),
+      r.cacheFileBytes === undefined ? "–" : (r.cacheFileBytes / MB).toFixed(2),
+      r.cacheNodes ?? "–",
+      n0(r.cacheWrittenAfterMs),
+      r.restartFromCacheMs === undefined
+        ? "–"
+        : `${n0(r.restartFromCacheMs)}${r.restartAllBulkMirrored === false ? " (INCOMPLETE)" : ""}`,
+    ]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Failover through the gateway
+
+interface FailoverSummary {
+  mode: Mode;
+  fault: string;
+  reps: number;
+  failedReps: number;
+  detectMsMedian: number | null;
+  detectMsWorst: number | null;
+  firstValueMsMedian: number | null;
+  firstValueMsWorst: number | null;
+  longestSilenceMsMedian: number | null;
+  longestSilenceMsWorst: number | null;
+  lostMedian: number | null;
+  lostWorst: number | null;
+  duplicatesTotal: number;
+  regressionsTotal: number;
+  badValuesTotal: number;
+  errors: string[];
+}
+
+function summarizeFailover(mode: Mode, fault: string, runs: GatewayFailoverRep[]): FailoverSummary {
+  const ok = runs.filter((r) => r.ok);
+  const detect = present(runs.map((r) => r.detectMs));
+  const first = present(runs.map((r) => r.firstValueMs));
+  const silence = present(ok.map((r) => r.longestSilenceMs));
+  const lost = present(ok.map((r) => r.lost));
+  return {
+    mode,
+    fault,
+    reps: runs.length,
+    failedReps: runs.length - ok.length,
+    detectMsMedian: median(detect),
+    detectMsWorst: worst(detect),
+    firstValueMsMedian: median(first),
+    firstValueMsWorst: worst(first),
+    longestSilenceMsMedian: median(silence),
+    longestSilenceMsWorst: worst(silence),
+    lostMedian: median(lost),
+    lostWorst: worst(lost),
+    duplicatesTotal: sum(present(runs.map((r) => r.duplicates))),
+    regressionsTotal: sum(present(runs.map((r) => r.regressions))),
+    badValuesTotal: sum(present(runs.map((r) => r.badValues))),
+    errors: runs.flatMap((r) => (r.error ? [`rep ${r.rep}: ${r.error}`] : [])),
+  };
+}
+
+function failoverTable(rows: FailoverSummary[]): string {
+  return markdownTable(
+    [
+      "mode",
+      "fault",
+      "detect ms median / worst",
+      "first value ms median / worst",
+      "longest silence ms median / worst",
+      "lost median / worst",
+      "duplicates total",
+      "regressions total",
+      "Bad values total",
+      "reps",
+    ],
+    rows.map((r) => [
+      r.mode,
+      r.fault,
+      slash(r.detectMsMedian, r.detectMsWorst),
+      slash(r.firstValueMsMedian, r.firstValueMsWorst),
+      slash(r.longestSilenceMsMedian, r.longestSilenceMsWorst),
+      slash(r.lostMedian, r.lostWorst),
+      r.duplicatesTotal,
+      r.regressionsTotal,
+      r.badValuesTotal,
+      r.failedReps === 0 ? String(r.reps) : `${r.reps} (${r.failedReps} FAILED)`,
+    ]),
+  );
+}
+
+function describeRep(r: GatewayFailoverRep): string {
+  const parts = [
+    `detect ${r.detectMs ?? "–"} ms`,
+    `first value ${r.firstValueMs ?? "–"} ms`,
+    `silence ${r.longestSilenceMs ?? "–"} ms`,
+    `lost ${r.lost ?? "–"}`,
+    `dup ${r.duplicates ?? "–"}`,
+    `regr ${r.regressions ?? "–"}`,
+  ];
+  if (r.failover) parts.push(`reason ${r.failover.reason}`);
+  if (r.error) parts.push(`ERROR ${r.error}`);
+  return parts.join(", ");
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  const unhandled: string[] = [];
+  captureNodeOpcuaLogs();
+  process.on("unhandledRejection", (reason) => {
+    const text = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+    unhandled.push(text);
+    progress(`unhandled rejection: ${text}`);
+  });
+  // Ctrl+C: exit through process.exit so that sim-process's exit hook kills the simulators.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+
+  const started = new Date();
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  const machine = {
+    cpuModel: cpu,
+    cores: os.cpus().length,
+    totalMemoryBytes: os.totalmem(),
+    platform: `${os.platform()} ${os.release()}`,
+    loadAverageAtStart: os.loadavg(),
+  };
+  const header =
+    `Gateway benchmark, ${started.toISOString()} · ${cpu}, ${machine.cores} cores, ` +
+    `${(machine.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB · node ${process.version}` +
+    `${options.quick ? " · quick" : ""}`;
+  progress(header);
+  const out: string[] = [header];
+  const sectionTimes: Record<string, number> = {};
+
+  // 1. Overhead
+  const overhead: OverheadResult[] = [];
+  if (options.sections.includes("overhead")) {
+    const began = Date.now();
+    const scenarios = [{ items: options.items, tickMs: options.tickMs }];
+    if (options.scale) scenarios.push({ ...SCALE });
+    for (const scenario of scenarios) {
+      progress(`overhead: ${scenario.items} items at ${scenario.tickMs} ms`);
+      overhead.push(
+        await runOverhead(
+          {
+            ...scenario,
+            windowMs: options.windowMs,
+            warmupMs: options.warmupMs,
+            batchSize: options.batchSize,
+            upstreamPublishingMs: options.upstreamPublishingMs,
+          },
+          progress,
+        ),
+      );
+    }
+    sectionTimes.overheadMs = Date.now() - began;
+    const upstreamPublishing =
+      options.upstreamPublishingMs === undefined
+        ? "the product default upstream subscription (publishing interval 100 ms)"
+        : `upstream publishing interval ${options.upstreamPublishingMs} ms`;
+    out.push(
+      "",
+      "## 1. Overhead: the same Bulk items directly on a simulator, then through the gateway",
+      "",
+      overheadTable(overhead),
+      "",
+      `- One simulator process per upstream (shared clock, every Bulk item set at every tick); a hot ` +
+        `gateway pair of two such simulators in this process, ${upstreamPublishing}; a downstream ` +
+        `node-opcua client in this process (publishing ${DOWNSTREAM.publishingIntervalMs} ms, sampling ` +
+        `${DOWNSTREAM.samplingIntervalMs}, queue ${DOWNSTREAM.queueSize}, items created in batches of ` +
+        `${options.batchSize}). Window ${options.windowMs / 1000} s each after ${options.warmupMs / 1000} s ` +
+        "of warm-up; direct first (gateway running idle, nothing monitored), then through the gateway.",
+      "- value changes/s: good values received in the window; gateway/direct: the ratio of the two.",
+      "- latency: receive time − source timestamp (the tick boundary; same machine clock).",
+      "- lost values: missing steps in each item's sequence (sum of jumps − 1), in how many items.",
+      "- CPU this process: user + system time of this process (downstream client, plus the gateway on " +
+        "the gateway path) over wall time; 100 = one core. Simulators: each simulator process " +
+        "(primary + standby), from /proc.",
+      `- RSS sampled every 200 ms during the window. Event-loop delay: lateness of a 10 ms timer in this process.`,
+    );
+    for (const r of overhead) if (r.error) out.push(`- FAILED ${r.items} × ${r.tickMs} ms: ${r.error}`);
+  }
+
+  // 2. Mirroring
+  const mirroring: MirroringResult[] = [];
+  if (options.sections.includes("mirroring")) {
+    const began = Date.now();
+    for (const bulk of options.mirrorSizes) {
+      progress(`mirroring: ${bulk} bulk variables`);
+      mirroring.push(await runMirroring(bulk, progress));
+    }
+    sectionTimes.mirroringMs = Date.now() - began;
+    out.push(
+      "",
+      "## 2. Mirroring: gateway start until the upstream address space is served",
+      "",
+      mirroringTable(mirroring),
+      "",
+      `- Upstreams: two simulators (hot pair) with N Bulk variables, ticking every ${MIRROR_TICK_MS} ms. ` +
+        "The gateway mirrors eagerly at first activation; 0 = no Bulk variables (fixed cost of a pair's " +
+        "server, for reference).",
+      "- RSS and heap increase: this process after a full GC, before the gateway was created and once " +
+        "it had mirrored (RSS includes memory freed earlier in the run being reused, heap is the " +
+        "sharper figure).",
+      "- cache file: `<dataDir>/address-space/<pair>.json`. Restart from cache: a new gateway on the same " +
+        "data directory with every upstream down, start() → address space served.",
+    );
+    for (const r of mirroring) if (r.error) out.push(`- ERROR ${r.bulk} bulk: ${r.error}`);
+  }
+
+  // 3. Failover through the gateway
+  const failoverRuns: GatewayFailoverRep[] = [];
+  const failoverSummary: FailoverSummary[] = [];
+  if (options.sections.includes("failover")) {
+    const began = Date.now();
+    for (const mode of options.modes) {
+      for (const fault of GATEWAY_FAULTS) {
+        const runs: GatewayFailoverRep[] = [];
+        for (let rep = 1; rep <= options.reps; rep++) {
+          const t = Date.now();
+          const r = await runGatewayFailoverRep(mode, fault, rep);
+          runs.push(r);
+          failoverRuns.push(r);
+          progress(`failover ${mode} · ${fault} · rep ${rep}: ${describeRep(r)} [${Date.now() - t} ms]`);
+        }
+        failoverSummary.push(summarizeFailover(mode, fault, runs));
+      }
+    }
+    sectionTimes.failoverMs = Date.now() - began;
+    out.push(
+      "",
+      "## 3. Failover through the gateway (downstream client on the gateway, Counter)",
+      "",
+      failoverTable(failoverSummary),
+      "",
+      `- Shared-clock simulators ticking every ${RIG_TICK_MS} ms behind fault proxies, the gateway rig of ` +
+        "the integration tests (status query 250 ms / 750 ms timeout, failback auto). SIGKILL: the " +
+        "primary's process killed; blackhole: its proxy stops forwarding (pulled cable).",
+      "- detect: fault → the pair's failover event in the gateway. first value: fault → first Counter " +
+        "value received downstream at or after that event. longest silence: the longest time between " +
+        "two good values downstream, from the last one before the fault.",
+      `- lost / duplicates / regressions: the Counter sequence from the last value before the fault to ` +
+        `${VALUES_AFTER} values after the first one; a repetition fails without a failover within ` +
+        `${FAILOVER_TIMEOUT_MS / 1000} s. ${options.reps} repetition(s) each.`,
+    );
+    for (const s of failoverSummary)
+      for (const e of s.errors) out.push(`- FAILED ${s.mode} · ${s.fault} ${e}`);
+  }
+  if (unhandled.length > 0) out.push("", `- ${unhandled.length} unhandled rejection(s), see the JSON file`);
+  process.stdout.write(`${out.join("\n")}\n`);
+
+  const finished = new Date();
+  const json = {
+    meta: {
+      startedAt: started.toISOString(),
+      finishedAt: finished.toISOString(),
+      durationMs: finished.getTime() - started.getTime(),
+      sectionTimes,
+      machine: { ...machine, loadAverageAtEnd: os.loadavg() },
+      nodeVersion: process.version,
+      options,
+      downstream: DOWNSTREAM,
+      mirrorTickMs: MIRROR_TICK_MS,
+      failoverTickMs: RIG_TICK_MS,
+    },
+    overhead,
+    mirroring: mirroring.map((m) => ({
+      ...m,
+      rssIncreaseMB: m.rssIncreaseBytes === undefined ? undefined : round(m.rssIncreaseBytes / MB),
+    })),
+    failover: { summary: failoverSummary, runs: failoverRuns },
+    unhandledRejections: unhandled,
+    nodeOpcuaLog,
+  };
+  await mkdir(dirname(RESULTS_FILE), { recursive: true });
+  await writeFile(RESULTS_FILE, `${JSON.stringify(json, null, 2)}\n`);
+  progress(
+    `raw results: ${relative(process.cwd(), RESULTS_FILE)} (${round(json.meta.durationMs / 1000)} s in all)`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(
+      `benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`,
+    );
+    process.exit(1);
+  },
+);
