@@ -23,6 +23,7 @@ import {
   message,
   round,
   UsageWindow,
+  unknownItemNotifications,
   type WindowUsage,
 } from "./gateway-common.ts";
 
@@ -67,11 +68,32 @@ export interface PathResult {
   duplicates: number;
   regressions: number;
   badValues: number;
+  /** The same sequence figures from each item's first value to the window (creation, warm-up). */
+  beforeWindow: { lost: number; duplicates: number; regressions: number; badValues: number };
   /** Items that delivered nothing in the window. */
   silentItems: number;
   /** A few gaps, for the report: item, value before, value after, receive time. */
   gapSamples: { item: number; after: number; next: number; receivedAt: string }[];
   usage: WindowUsage;
+  /** Notifications for monitored items unknown to a client of this process, in the window. */
+  unknownItemNotifications: number;
+  /** Gateway events (link states, failovers) while the items were created and warmed up. */
+  gatewayEventsSetup: GatewayEvent[];
+  /** Gateway events in the window. */
+  gatewayEventsWindow: GatewayEvent[];
+}
+
+export interface GatewayEvent {
+  /** ms since the gateway's start() was called */
+  atMs: number;
+  kind: "link" | "failover" | "pair";
+  detail: string;
+}
+
+/** What measurePath needs to know about the gateway (absent on the direct path's own terms). */
+interface GatewayWatch {
+  events: GatewayEvent[];
+  steady(): boolean;
 }
 
 export interface OverheadResult {
@@ -87,6 +109,8 @@ export interface OverheadResult {
   gateway?: PathResult;
   /** gateway / direct value changes per second. */
   ratio?: number;
+  /** Every gateway event from its start (link states, failovers, pair states). */
+  gatewayEvents?: GatewayEvent[];
   error?: string;
 }
 
@@ -109,16 +133,30 @@ class BulkRecorder {
     this.#seen = new Uint8Array(items);
   }
 
+  /** From the first value to the window (item creation and warm-up). */
+  readonly before = { lost: 0, duplicates: 0, regressions: 0, badValues: 0 };
+  /** Once the window has ended: nothing more is counted. */
+  done = false;
+
   readonly onValue = (index: number, dataValue: DataValue): void => {
+    if (this.done) return;
     const now = Date.now();
     if (!dataValue.statusCode.isGood()) {
       if (this.recording) this.bad++;
+      else this.before.badValues++;
       return;
     }
     const value = dataValue.value.value as number;
     const previous = this.#last[index]!;
     this.#last[index] = value;
-    if (!this.recording) return;
+    if (!this.recording) {
+      if (Number.isNaN(previous)) return;
+      const step = value - previous;
+      if (step === 0) this.before.duplicates++;
+      else if (step < 0) this.before.regressions++;
+      else if (step > 1) this.before.lost += step - 1;
+      return;
+    }
     this.received++;
     this.#seen[index] = 1;
     const source = dataValue.sourceTimestamp?.getTime();
@@ -194,12 +232,14 @@ async function measurePath(
   endpointUrl: string,
   options: OverheadOptions,
   childPids: number[],
+  watch: GatewayWatch,
   progress: (line: string) => void,
 ): Promise<PathResult> {
   let downstream: Downstream | undefined;
   try {
     downstream = await connectDownstream(endpointUrl);
     const recorder = new BulkRecorder(options.items);
+    const eventsBefore = watch.events.length;
     const began = performance.now();
     const { refused, refusedStatus } = await monitorAll(
       downstream.subscription,
@@ -214,13 +254,20 @@ async function measurePath(
       30_000,
       `a first value of every item (${path})`,
     ).catch(() => undefined); // reported as silent items below
+    // the gateway back on its primary with the standby connected (item creation may upset it)
+    await waitFor(() => watch.steady(), 30_000, "the gateway steady").catch(() => undefined);
     await delay(options.warmupMs);
     const usage = new UsageWindow(childPids);
+    const eventsAtStart = watch.events.length;
+    const unknownAtStart = unknownItemNotifications.total;
     recorder.recording = true;
     usage.start();
     await delay(options.windowMs);
     recorder.recording = false;
+    recorder.done = true;
     const window = usage.stop();
+    const unknown = unknownItemNotifications.total - unknownAtStart;
+    const eventsAtEnd = watch.events.length;
     const expectedPerSecond = (options.items * 1000) / options.tickMs;
     const result: PathResult = {
       path,
@@ -239,13 +286,20 @@ async function measurePath(
       regressions: recorder.regressions,
       badValues: recorder.bad,
       silentItems: recorder.silent,
+      beforeWindow: { ...recorder.before },
       gapSamples: recorder.gapSamples,
       usage: window,
+      unknownItemNotifications: unknown,
+      gatewayEventsSetup: watch.events.slice(eventsBefore, eventsAtStart),
+      gatewayEventsWindow: watch.events.slice(eventsAtStart, eventsAtEnd),
     };
     progress(
       `  ${path}: ${result.perSecond}/s (expected ${expectedPerSecond}), latency p50 ${result.latencyMs.p50} ` +
         `p99 ${result.latencyMs.p99} max ${result.latencyMs.max} ms, lost ${result.lost}, ` +
-        `CPU ${window.cpuPercent} %, RSS ${Math.round(window.rssMaxBytes / 2 ** 20)} MB`,
+        `CPU ${window.cpuPercent} %, RSS ${Math.round(window.rssMaxBytes / 2 ** 20)} MB, ` +
+        `gateway events setup/window ${result.gatewayEventsSetup.length}/${result.gatewayEventsWindow.length}, ` +
+        `unknown-item notifications ${unknown}; before the window: lost ${recorder.before.lost}, ` +
+        `Bad ${recorder.before.badValues}, dup ${recorder.before.duplicates}`,
     );
     return result;
   } finally {
@@ -284,23 +338,41 @@ export async function runOverhead(
         ? {}
         : { extra: { subscription: { publishingIntervalMs: options.upstreamPublishingMs } } }),
     });
-    const started = performance.now();
-    await bench.gateway.start();
     const pair = bench.gateway.pairs[0]!;
-    await waitFor(
-      () =>
-        pair.mirrored &&
-        pair.status().activeIndex === 0 &&
-        pair.status().servers.every((s) => s.state === "connected"),
-      60_000,
-      "the gateway mirrored, on the primary, standby connected",
+    const started = performance.now();
+    const events: GatewayEvent[] = [];
+    const at = () => round(performance.now() - started);
+    pair.client.on("linkStateChanged", (c) =>
+      events.push({
+        atMs: at(),
+        kind: "link",
+        detail: `server ${c.server}: ${c.from} → ${c.to} (${c.reason})`,
+      }),
     );
+    pair.client.on("failover", (f) =>
+      events.push({
+        atMs: at(),
+        kind: "failover",
+        detail: `${f.fromIndex} → ${f.toIndex} ${f.reason}: ${f.detail}`,
+      }),
+    );
+    pair.client.on("stateChanged", (c) =>
+      events.push({ atMs: at(), kind: "pair", detail: `${c.from} → ${c.to} (${c.reason})` }),
+    );
+    const steady = () =>
+      pair.mirrored &&
+      pair.status().activeIndex === 0 &&
+      pair.status().servers.every((s) => s.state === "connected");
+    await bench.gateway.start();
+    await waitFor(steady, 60_000, "the gateway mirrored, on the primary, standby connected");
     result.gatewayStartToMirroredMs = round(performance.now() - started);
     progress(`  gateway mirrored ${options.items} bulk items in ${result.gatewayStartToMirroredMs} ms`);
 
     // Direct first (the gateway idles meanwhile: no monitored items), then through the gateway.
-    result.direct = await measurePath("direct", loopbackUrl(sims[0]!.port), options, pids, progress);
-    result.gateway = await measurePath("gateway", bench.endpointUrl(), options, pids, progress);
+    const watch = { events, steady };
+    result.direct = await measurePath("direct", loopbackUrl(sims[0]!.port), options, pids, watch, progress);
+    result.gateway = await measurePath("gateway", bench.endpointUrl(), options, pids, watch, progress);
+    result.gatewayEvents = events;
     result.ratio =
       result.direct.perSecond > 0 ? round(result.gateway.perSecond / result.direct.perSecond, 3) : 0;
     return result;

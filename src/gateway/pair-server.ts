@@ -116,7 +116,14 @@ export class PairServer {
   #mirrorFromUpstream(): void {
     if (this.#mirroring) return;
     const started = Date.now();
-    this.#mirroring = takeSnapshot(this.client, (n) => this.#logger.debug({ nodes: n }, "mirroring"))
+    let reported = 0;
+    // A large address space takes a while: say how far it got, about every 5,000 nodes.
+    const progress = (nodes: number) => {
+      if (nodes - reported < 5000) return;
+      reported = nodes;
+      this.#logger.info({ nodes, ms: Date.now() - started }, "mirroring the upstream address space");
+    };
+    this.#mirroring = takeSnapshot(this.client, progress)
       .then(async (snapshot) => {
         this.#logger.info(
           { nodes: snapshot.nodes.length, ms: Date.now() - started },
