@@ -190,6 +190,16 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     return this.#onActive("browse", (session) => session.browse([...nodes]));
   }
 
+  /** Continuation points belong to the session that made them: valid only until a failover. */
+  browseNext(
+    continuationPoints: readonly Buffer[],
+    releaseContinuationPoints = false,
+  ): Promise<BrowseResult[]> {
+    return this.#onActive("browseNext", (session) =>
+      session.browseNext([...continuationPoints], releaseContinuationPoints),
+    );
+  }
+
   /** Operator command: switch to `target` (index or URL), or to the best other server. */
   failover(target?: number | string): void {
     const index =

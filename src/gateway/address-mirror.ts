@@ -6,6 +6,7 @@
  */
 import {
   type AddressSpace,
+  type BaseNode,
   type NodeId,
   QualifiedName,
   resolveNodeId,
@@ -35,13 +36,17 @@ export interface MirrorIndex {
 
 const HierarchicalReferences = "i=33";
 
-export function buildMirror(
+/** Nodes built between two turns of the event loop: a large mirror must not stall health checks. */
+const CHUNK = 500;
+
+export async function buildMirror(
   addressSpace: AddressSpace,
   snapshot: AddressSnapshot,
   map: NamespaceMap,
-): MirrorIndex {
+): Promise<MirrorIndex> {
   const index: MirrorIndex = { variables: new Map(), methods: new Map(), skipped: [] };
-  for (const node of snapshot.nodes) {
+  for (const [i, node] of snapshot.nodes.entries()) {
+    if (i > 0 && i % CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
     try {
       buildNode(addressSpace, node, map, index);
     } catch (error) {
@@ -52,6 +57,19 @@ export function buildMirror(
     }
   }
   return index;
+}
+
+/**
+ * The standard hierarchical references as node-opcua creation options: far faster than adding the
+ * reference afterwards (node-opcua checks every existing reference of the parent on each add).
+ */
+function parentOption(referenceType: string, parent: BaseNode): Record<string, BaseNode> | undefined {
+  const id = resolveNodeId(referenceType);
+  if (id.namespace !== 0) return undefined;
+  if (id.value === 47) return { componentOf: parent };
+  if (id.value === 35) return { organizedBy: parent };
+  if (id.value === 46) return { propertyOf: parent };
+  return undefined;
 }
 
 /** A NodeId of namespace 0 is used as it is; others are not known downstream (yet). */
@@ -81,16 +99,20 @@ function buildNode(
     displayName: node.displayName,
     description: node.description,
   };
-  // Declared from the parent's side (forward), so that browsing the parent finds the node.
-  const link = (child: { nodeId: NodeId }) =>
+  const option = parentOption(node.referenceType, parent);
+  // Other reference types are declared from the parent's side, so that browsing the parent finds the node.
+  const link = (child: { nodeId: NodeId }) => {
+    if (option) return;
     parent.addReference({
       referenceType: resolveNodeId(standardOr(node.referenceType, HierarchicalReferences)),
       isForward: true,
       nodeId: child.nodeId,
     });
+  };
   if (node.nodeClass === "Object") {
     const object = namespace.addObject({
       ...common,
+      ...option,
       typeDefinition: standardOr(node.typeDefinition, "BaseObjectType"),
       eventNotifier: node.eventNotifier ?? 0,
     });
@@ -98,6 +120,7 @@ function buildNode(
   } else if (node.nodeClass === "Variable") {
     const variable = namespace.addVariable({
       ...common,
+      ...option,
       typeDefinition: standardOr(node.typeDefinition, "BaseDataVariableType"),
       dataType: standardOr(node.dataType, "BaseDataType"),
       valueRank: node.valueRank ?? -1,
@@ -118,7 +141,8 @@ function buildNode(
       inputArguments: node.inputArguments?.map(toArgument),
       outputArguments: node.outputArguments?.map(toArgument),
     });
-    if (node.referenceType !== "ns=0;i=47" && node.referenceType !== "i=47") link(method);
+    // addMethod makes the HasComponent reference itself.
+    if (!option?.componentOf) link(method);
     index.methods.set(nodeId.toString(), {
       method,
       upstreamObjectId: resolveNodeId(node.parent),

@@ -94,7 +94,7 @@ export class PairServer {
     reserveOwnNamespaceIds(server);
     this.#bindServiceLevel(server);
     const cached = this.#options.cacheFile ? await loadSnapshot(this.#options.cacheFile) : undefined;
-    if (cached) this.#install(cached, "cache");
+    if (cached) await this.#install(cached, "cache");
     await server.start();
     this.#logger.info({ endpoint: server.getEndpointUrl() }, "pair endpoint listening");
     this.client.on("stateChanged", ({ to }) => {
@@ -129,7 +129,7 @@ export class PairServer {
           { nodes: snapshot.nodes.length, ms: Date.now() - started },
           "upstream address space read",
         );
-        if (!this.#mirror) this.#install(snapshot, "upstream");
+        if (!this.#mirror) await this.#install(snapshot, "upstream");
         if (this.#options.cacheFile) await saveSnapshot(this.#options.cacheFile, snapshot);
       })
       .catch((error: unknown) => {
@@ -141,7 +141,7 @@ export class PairServer {
       });
   }
 
-  #install(snapshot: AddressSnapshot, source: string): void {
+  async #install(snapshot: AddressSnapshot, source: string): Promise<void> {
     const server = this.#server;
     if (!server?.engine.addressSpace) return;
     const addressSpace = server.engine.addressSpace;
@@ -149,7 +149,7 @@ export class PairServer {
     for (const uri of NamespaceMap.missing(snapshot.namespaceUris, downstreamUris()))
       addressSpace.registerNamespace(uri);
     const map = new NamespaceMap(snapshot.namespaceUris, downstreamUris());
-    const mirror = buildMirror(addressSpace, snapshot, map);
+    const mirror = await buildMirror(addressSpace, snapshot, map);
     for (const { variable, upstreamNodeId } of mirror.variables.values()) {
       bindMirroredVariable(variable, upstreamNodeId, this.client, {
         isMonitored: () => this.#hooks.isMonitored(variable),

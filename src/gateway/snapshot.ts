@@ -11,6 +11,7 @@ import {
   type ReadValueIdOptions,
   resolveNodeId,
 } from "node-opcua";
+import { RedundancyError } from "../errors.ts";
 
 export interface SnapshotNode {
   /** Upstream NodeId, e.g. "ns=1;s=Counter". */
@@ -67,6 +68,7 @@ export interface BrowsePort {
       resultMask: number;
     }[],
   ): Promise<BrowseResult[]>;
+  browseNext(continuationPoints: Buffer[], releaseContinuationPoints: boolean): Promise<BrowseResult[]>;
   read(nodes: ReadValueIdOptions[], maxAge?: number): Promise<DataValue[]>;
 }
 
@@ -99,6 +101,7 @@ export async function takeSnapshot(
           resultMask: 0x3f,
         })),
       );
+      await completeWithBrowseNext(port, results);
       results.forEach((result, k) => {
         for (const ref of result.references ?? []) {
           const id = ref.nodeId.toString();
@@ -126,6 +129,29 @@ export async function takeSnapshot(
     nodes.filter((n) => n.nodeClass === "Method"),
   );
   return { namespaceUris, nodes, takenAt: new Date().toISOString() };
+}
+
+/**
+ * A server returns at most its own number of references per node and a continuation point for the
+ * rest: follow them all (a folder with 10,000 children must not be cut short).
+ */
+async function completeWithBrowseNext(port: BrowsePort, results: BrowseResult[]): Promise<void> {
+  let pending = results.filter((r) => r.continuationPoint && r.continuationPoint.length > 0);
+  while (pending.length > 0) {
+    const next = await port.browseNext(
+      pending.map((r) => r.continuationPoint as Buffer),
+      false,
+    );
+    next.forEach((more, i) => {
+      const target = pending[i]!;
+      if (!more.statusCode.isGood()) {
+        throw new RedundancyError("ERR_UPSTREAM_REQUEST", `BrowseNext answered ${more.statusCode.name}`);
+      }
+      target.references = [...(target.references ?? []), ...(more.references ?? [])];
+      target.continuationPoint = more.continuationPoint;
+    });
+    pending = pending.filter((r) => r.continuationPoint && r.continuationPoint.length > 0);
+  }
 }
 
 const VARIABLE_ATTRIBUTES = [
