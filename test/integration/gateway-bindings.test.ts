@@ -154,7 +154,10 @@ before(async () => {
   counted = countingPort(engine); // RedundantClient satisfies UpstreamPort structurally
   await engine.start();
   await startGatewayServer();
-  downstream = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 5, initialDelay: 200 } });
+  downstream = OPCUAClient.create({
+    endpointMustExist: false,
+    connectionStrategy: { maxRetry: 5, initialDelay: 200 },
+  });
   await downstream.connect(`opc.tcp://127.0.0.1:${server.endpoints[0]!.port}`);
   session = await downstream.createSession();
 });
