@@ -32,6 +32,30 @@ interface ModeAware {
   monitoredItemId?: number;
 }
 
+/** Item creations in flight per link (see #create). */
+const MAX_CREATIONS_IN_FLIGHT = 16;
+
+/** A counting semaphore: at most `limit` holders at once, the others wait in order. */
+class Semaphore {
+  readonly #waiting: (() => void)[] = [];
+  #free: number;
+  constructor(limit: number) {
+    this.#free = limit;
+  }
+  acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
+
 /**
  * The data monitored items of one upstream link. Items live on the link's subscription while the
  * set is attached to one; node-opcua re-creates them itself after a reconnect or server restart.
@@ -42,6 +66,7 @@ export class UpstreamItemSet {
   readonly #logger: Logger;
   #subscription: ClientSubscription | null = null;
   #mode: MonitoringMode = MonitoringMode.Reporting;
+  readonly #creations = new Semaphore(MAX_CREATIONS_IN_FLIGHT);
 
   constructor(onValue: (key: string, value: DataValue) => void, logger: Logger) {
     this.#onValue = onValue;
@@ -122,8 +147,19 @@ export class UpstreamItemSet {
   }
 
   async #create(key: string, record: ItemRecord): Promise<void> {
+    // node-opcua sends one CreateMonitoredItems request per item: a burst of thousands would queue
+    // the health probe's status query behind them and the link would look dead. Few at a time.
+    await this.#creations.acquire();
+    try {
+      await this.#createNow(key, record);
+    } finally {
+      this.#creations.release();
+    }
+  }
+
+  async #createNow(key: string, record: ItemRecord): Promise<void> {
     const subscription = this.#subscription;
-    if (!subscription) return;
+    if (!subscription || this.#items.get(key) !== record) return;
     try {
       const monitored = await subscription.monitor(
         { nodeId: record.spec.nodeId, attributeId: record.spec.attributeId ?? AttributeIds.Value },
