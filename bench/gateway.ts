@@ -3,6 +3,7 @@
  *
  *   npm run bench:gateway -- [--quick] [--reps N] [--window-ms MS] [--warmup-ms MS] [--items N]
  *     [--tick-ms MS] [--batch N] [--scale] [--upstream-publishing-ms MS] [--mirror-sizes 0,10000,50000]
+ *     [--cache-restart]
  *     [--section overhead|mirroring|failover]... [--mode cold|warm|hot]...
  *
  * 1. Overhead: Bulk items subscribed directly on a simulator, then through a hot gateway in front of
@@ -13,6 +14,7 @@
  * Prints Markdown tables on stdout (progress on stderr) and writes every raw figure to
  * bench/results/gateway.json.
  */
+import { execFileSync } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -49,6 +51,7 @@ interface Options {
   scale: boolean;
   upstreamPublishingMs: number | undefined;
   mirrorSizes: number[];
+  cacheRestart: boolean;
   sections: Section[];
   modes: Mode[];
 }
@@ -56,7 +59,7 @@ interface Options {
 function usage(problem: string): never {
   process.stderr.write(
     `${problem}\nusage: bench/gateway.ts [--quick] [--reps N] [--window-ms MS] [--warmup-ms MS] [--items N] ` +
-      "[--tick-ms MS] [--batch N] [--scale] [--upstream-publishing-ms MS] [--mirror-sizes N,N,...] " +
+      "[--tick-ms MS] [--batch N] [--scale] [--upstream-publishing-ms MS] [--mirror-sizes N,N,...] [--cache-restart] " +
       "[--section overhead|mirroring|failover]... [--mode cold|warm|hot]...\n",
   );
   process.exit(2);
@@ -83,6 +86,7 @@ function parseOptions(): Options {
         scale: { type: "boolean", default: false },
         "upstream-publishing-ms": { type: "string" },
         "mirror-sizes": { type: "string" },
+        "cache-restart": { type: "boolean" },
         section: { type: "string", multiple: true },
         mode: { type: "string", multiple: true },
         help: { type: "boolean", default: false },
@@ -117,10 +121,24 @@ function parseOptions(): Options {
         ? undefined
         : integer(values["upstream-publishing-ms"], "--upstream-publishing-ms", 100, 10),
     // 0 = an upstream with no bulk variables: the fixed cost of a pair's server, for reference
-    mirrorSizes: sizes ?? (quick ? [0, 10_000] : [0, 10_000, 50_000]),
+    mirrorSizes: sizes ?? (quick ? [10_000] : [0, 10_000, 50_000]),
+    // a restart installs the same snapshot again (as long as mirroring itself): left out of --quick
+    cacheRestart: values["cache-restart"] ?? !quick,
     sections: sectionNames.length > 0 ? SECTIONS.filter((s) => sectionNames.includes(s)) : [...SECTIONS],
     modes: modeNames.length > 0 ? MODES.filter((m) => modeNames.includes(m)) : [...MODES],
   };
+}
+
+/** The code measured: commit and files changed since (the product is work in progress). */
+function gitState(): { commit: string | null; changedFiles: string[] } {
+  const git = (...args: string[]) =>
+    execFileSync("git", args, { cwd: dirname(dirname(RESULTS_FILE)), encoding: "utf8" }).trim();
+  try {
+    const changed = git("status", "--porcelain", "--", "src", "bench", "test");
+    return { commit: git("rev-parse", "HEAD"), changedFiles: changed ? changed.split("\n") : [] };
+  } catch {
+    return { commit: null, changedFiles: [] };
+  }
 }
 
 function progress(line: string): void {
@@ -161,7 +179,9 @@ function overheadRows(r: OverheadResult): (string | number)[][] {
       simsCpu.map((ms) => ((ms / 1000 / windowS) * 100).toFixed(0)).join(" + "),
       `${mb(p.usage.rssMeanBytes)} / ${mb(p.usage.rssMaxBytes)}`,
       `${n0(p.usage.eventLoopDelayP99Ms)} / ${n0(p.usage.eventLoopDelayMaxMs)}`,
-      n0(p.createItemsMs),
+      p.refusedItems > 0
+        ? `${n0(p.createItemsMs)} (${p.refusedItems} refused: ${p.refusedStatus})`
+        : n0(p.createItemsMs),
       name === "gateway" ? `${p.gatewayEventsSetup.length} / ${p.gatewayEventsWindow.length}` : "",
       `${p.beforeWindow.lost} / ${p.beforeWindow.badValues} / ${p.beforeWindow.duplicates + p.beforeWindow.regressions}`,
       n0((p.unknownItemNotifications * 1000) / p.usage.durationMs),
@@ -331,6 +351,7 @@ async function main(): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
 
   const started = new Date();
+  const git = gitState();
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   const machine = {
     cpuModel: cpu,
@@ -341,8 +362,8 @@ async function main(): Promise<void> {
   };
   const header =
     `Gateway benchmark, ${started.toISOString()} · ${cpu}, ${machine.cores} cores, ` +
-    `${(machine.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB · node ${process.version}` +
-    `${options.quick ? " · quick" : ""}`;
+    `${(machine.totalMemoryBytes / 2 ** 30).toFixed(1)} GiB · node ${process.version} · ` +
+    `load ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(" ")}${options.quick ? " · quick" : ""}`;
   progress(header);
   const out: string[] = [header];
   const sectionTimes: Record<string, number> = {};
@@ -399,7 +420,23 @@ async function main(): Promise<void> {
         "before window: the sequence check from each item's first value through item creation and " +
         "warm-up (not in the window's figures).",
     );
-    for (const r of overhead) if (r.error) out.push(`- FAILED ${r.items} × ${r.tickMs} ms: ${r.error}`);
+    for (const r of overhead) {
+      for (const p of [r.direct, r.gateway]) {
+        const bad = Object.entries(p?.badStatuses ?? {});
+        if (p && bad.length > 0) {
+          const list = bad.map(([name, count]) => `${name} × ${count}`).join(", ");
+          out.push(`- ${r.items} × ${r.tickMs} ms, ${p.path}: Bad notifications received: ${list}.`);
+        }
+        if (p && p.gatewayEventsSetup.length + p.gatewayEventsWindow.length > 0) {
+          const events = [...p.gatewayEventsSetup, ...p.gatewayEventsWindow]
+            .filter((e) => e.kind !== "link" || !e.detail.includes("idle"))
+            .slice(0, 8)
+            .map((e) => `${Math.round(e.atMs)} ms ${e.kind} ${e.detail}`);
+          out.push(`- ${r.items} × ${r.tickMs} ms, ${p.path}: gateway events: ${events.join("; ")}.`);
+        }
+      }
+      if (r.error) out.push(`- FAILED ${r.items} × ${r.tickMs} ms: ${r.error}`);
+    }
   }
 
   // 2. Mirroring
@@ -408,7 +445,7 @@ async function main(): Promise<void> {
     const began = Date.now();
     for (const bulk of options.mirrorSizes) {
       progress(`mirroring: ${bulk} bulk variables`);
-      mirroring.push(await runMirroring(bulk, progress));
+      mirroring.push(await runMirroring(bulk, { cacheRestart: options.cacheRestart }, progress));
     }
     sectionTimes.mirroringMs = Date.now() - began;
     out.push(
@@ -424,7 +461,8 @@ async function main(): Promise<void> {
         "it had mirrored (RSS includes memory freed earlier in the run being reused, heap is the " +
         "sharper figure).",
       "- cache file: `<dataDir>/address-space/<pair>.json`. Restart from cache: a new gateway on the same " +
-        "data directory with every upstream down, start() → address space served.",
+        "data directory with every upstream down, start() → address space served" +
+        (options.cacheRestart ? "." : " (not measured: --quick; --cache-restart to measure it)."),
     );
     for (const r of mirroring) if (r.error) out.push(`- ERROR ${r.bulk} bulk: ${r.error}`);
   }
@@ -467,6 +505,13 @@ async function main(): Promise<void> {
     for (const s of failoverSummary)
       for (const e of s.errors) out.push(`- FAILED ${s.mode} · ${s.fault} ${e}`);
   }
+  out.push(
+    "",
+    `Load average at the end: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")} (${machine.cores} cores; other processes on the machine share them).`,
+  );
   if (unhandled.length > 0) out.push("", `- ${unhandled.length} unhandled rejection(s), see the JSON file`);
   process.stdout.write(`${out.join("\n")}\n`);
 
@@ -479,6 +524,7 @@ async function main(): Promise<void> {
       sectionTimes,
       machine: { ...machine, loadAverageAtEnd: os.loadavg() },
       nodeVersion: process.version,
+      git,
       options,
       downstream: DOWNSTREAM,
       mirrorTickMs: MIRROR_TICK_MS,

@@ -58,7 +58,11 @@ function bulkServed(bench: BenchGateway, bulk: number): boolean {
   );
 }
 
-export async function runMirroring(bulk: number, progress: (line: string) => void): Promise<MirroringResult> {
+export async function runMirroring(
+  bulk: number,
+  options: { cacheRestart: boolean },
+  progress: (line: string) => void,
+): Promise<MirroringResult> {
   const result: MirroringResult = { bulk, simulatorStartupMs: [] };
   const sims: SimProcess[] = [];
   let bench: BenchGateway | undefined;
@@ -104,6 +108,7 @@ export async function runMirroring(bulk: number, progress: (line: string) => voi
         `cache ${round((result.cacheFileBytes ?? 0) / MB, 2)} MB (${result.cacheNodes ?? "?"} nodes)`,
     );
 
+    if (!options.cacheRestart) return result;
     // Restart with every upstream down: the address space comes from the cache.
     await bench.stop({ keepDataDir: true });
     await Promise.all(sims.map((s) => s.kill()));

@@ -70,6 +70,17 @@ export interface PathResult {
   badValues: number;
   /** The same sequence figures from each item's first value to the window (creation, warm-up). */
   beforeWindow: { lost: number; duplicates: number; regressions: number; badValues: number };
+  /** A few of the irregular steps before the window (value before, value after). */
+  beforeWindowSamples: {
+    item: number;
+    after: number;
+    next: number;
+    previousSourceTime: string | null;
+    sourceTime: string | null;
+    receivedAt: string;
+  }[];
+  /** Bad notifications by status name (before and in the window). */
+  badStatuses: Record<string, number>;
   /** Items that delivered nothing in the window. */
   silentItems: number;
   /** A few gaps, for the report: item, value before, value after, receive time. */
@@ -117,6 +128,7 @@ export interface OverheadResult {
 /** Per-item sequence check and latency for Bulk values, counted only inside the window. */
 class BulkRecorder {
   readonly #last: Float64Array;
+  readonly #lastSource: Float64Array;
   readonly #seen: Uint8Array;
   readonly latencies: number[] = [];
   recording = false;
@@ -130,11 +142,15 @@ class BulkRecorder {
 
   constructor(readonly items: number) {
     this.#last = new Float64Array(items).fill(Number.NaN);
+    this.#lastSource = new Float64Array(items).fill(Number.NaN);
     this.#seen = new Uint8Array(items);
   }
 
   /** From the first value to the window (item creation and warm-up). */
   readonly before = { lost: 0, duplicates: 0, regressions: 0, badValues: 0 };
+  readonly beforeSamples: PathResult["beforeWindowSamples"] = [];
+  /** Bad notifications by status name, before and in the window. */
+  readonly badStatuses: Record<string, number> = {};
   /** Once the window has ended: nothing more is counted. */
   done = false;
 
@@ -142,19 +158,33 @@ class BulkRecorder {
     if (this.done) return;
     const now = Date.now();
     if (!dataValue.statusCode.isGood()) {
+      const name = dataValue.statusCode.name;
+      this.badStatuses[name] = (this.badStatuses[name] ?? 0) + 1;
       if (this.recording) this.bad++;
       else this.before.badValues++;
       return;
     }
     const value = dataValue.value.value as number;
     const previous = this.#last[index]!;
+    const previousSource = this.#lastSource[index]!;
     this.#last[index] = value;
+    this.#lastSource[index] = dataValue.sourceTimestamp?.getTime() ?? Number.NaN;
     if (!this.recording) {
       if (Number.isNaN(previous)) return;
       const step = value - previous;
       if (step === 0) this.before.duplicates++;
       else if (step < 0) this.before.regressions++;
       else if (step > 1) this.before.lost += step - 1;
+      if (step !== 1 && this.beforeSamples.length < 20) {
+        this.beforeSamples.push({
+          item: index,
+          after: previous,
+          next: value,
+          previousSourceTime: Number.isNaN(previousSource) ? null : new Date(previousSource).toISOString(),
+          sourceTime: dataValue.sourceTimestamp?.toISOString() ?? null,
+          receivedAt: new Date(now).toISOString(),
+        });
+      }
       return;
     }
     this.received++;
@@ -287,6 +317,8 @@ async function measurePath(
       badValues: recorder.bad,
       silentItems: recorder.silent,
       beforeWindow: { ...recorder.before },
+      badStatuses: { ...recorder.badStatuses },
+      beforeWindowSamples: recorder.beforeSamples,
       gapSamples: recorder.gapSamples,
       usage: window,
       unknownItemNotifications: unknown,
@@ -341,6 +373,7 @@ export async function runOverhead(
     const pair = bench.gateway.pairs[0]!;
     const started = performance.now();
     const events: GatewayEvent[] = [];
+    result.gatewayEvents = events;
     const at = () => round(performance.now() - started);
     pair.client.on("linkStateChanged", (c) =>
       events.push({
@@ -372,7 +405,6 @@ export async function runOverhead(
     const watch = { events, steady };
     result.direct = await measurePath("direct", loopbackUrl(sims[0]!.port), options, pids, watch, progress);
     result.gateway = await measurePath("gateway", bench.endpointUrl(), options, pids, watch, progress);
-    result.gatewayEvents = events;
     result.ratio =
       result.direct.perSecond > 0 ? round(result.gateway.perSecond / result.direct.perSecond, 3) : 0;
     return result;
