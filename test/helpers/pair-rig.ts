@@ -77,7 +77,8 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     // Every test starts with all servers connected and the primary active. On a loaded machine the
     // secondary may answer first; with manual failback an operator switch brings the primary back.
     await waitFor(
-      () => pair.status().servers.every((s) => s.state === "connected"),
+      // cold mode connects the active server only: links that are "off" are not waited for
+      () => pair.status().servers.every((s) => s.role === "off" || s.state === "connected"),
       30_000,
       "every server connected",
     );
