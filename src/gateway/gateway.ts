@@ -44,7 +44,8 @@ export class Gateway {
       this.#http = await startStatusServer({
         host: http.host,
         port: http.port,
-        pairs: () => this.pairs.map((p) => p.status()),
+        pairs: () =>
+          this.pairs.map((p) => ({ ...p.status(), addressSpace: p.mirrored ? "mirrored" : "pending" })),
         logger: this.#options.logger,
       });
     }

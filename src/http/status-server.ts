@@ -10,8 +10,14 @@ import type { Logger } from "../log.ts";
 export interface StatusServerOptions {
   host: string;
   port: number;
-  pairs(): PairStatus[];
+  pairs(): GatewayPairStatus[];
   logger: Logger;
+}
+
+/** A pair's engine status plus what the gateway adds: whether its address space is served yet. */
+export interface GatewayPairStatus extends PairStatus {
+  /** `mirrored`: the upstream address space (or its cache) is served; `pending`: not yet. */
+  addressSpace: "mirrored" | "pending";
 }
 
 export interface StatusServer {
@@ -20,7 +26,7 @@ export interface StatusServer {
 }
 
 /** The stable shape of `GET /api/status`: other programs read it. */
-export function statusDocument(pairs: readonly PairStatus[]) {
+export function statusDocument(pairs: readonly GatewayPairStatus[]) {
   return {
     pairs: pairs.map((p) => ({
       name: p.name,
@@ -29,6 +35,7 @@ export function statusDocument(pairs: readonly PairStatus[]) {
       active: p.active,
       failovers: p.failovers,
       lastFailover: p.lastFailover,
+      addressSpace: p.addressSpace,
       servers: p.servers.map((s) => ({
         url: s.url,
         name: s.name,

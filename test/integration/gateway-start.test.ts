@@ -115,16 +115,18 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
             active: string | null;
             failovers: number;
             lastFailover: unknown;
+            addressSpace: string;
             servers: { state: string }[];
           }[];
         };
         const pair = body.pairs[0];
         // On a loaded machine the secondary may answer first: the primary returns after holdMs.
         const onPrimary = pair?.active === sims[0]!.endpointUrl;
-        return onPrimary && pair?.servers.every((s) => s.state === "connected") ? body : undefined;
+        const ready = pair?.addressSpace === "mirrored" && pair.servers.every((s) => s.state === "connected");
+        return onPrimary && ready ? body : undefined;
       },
       30_000,
-      "the primary active and both servers connected in /api/status",
+      "the primary active, the address space mirrored and both servers connected in /api/status",
     );
     assert.ok(status.pairs[0]!.failovers <= 1, "at most the return from a secondary that answered first");
     assert.deepEqual(status, {
@@ -137,6 +139,7 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
           // 0, or 1 when the pair started on the secondary and returned to the primary
           failovers: status.pairs[0]!.failovers,
           lastFailover: status.pairs[0]!.lastFailover,
+          addressSpace: "mirrored",
           servers: sims.map((s) => ({
             url: s.endpointUrl,
             name: `127.0.0.1:${s.port}`,
@@ -150,7 +153,7 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
     });
     const downstream = await connectDownstream(`opc.tcp://127.0.0.1:${opcPort}`);
     const counter = await downstream.record("ns=1;s=Counter");
-    await counter.waitForMore(5, 10_000);
+    await counter.waitForMore(5, 10_000, `Counter values (Bad ones seen: ${counter.bad.length})`);
     await downstream.close();
     child.kill("SIGTERM");
     const [code] = await once(child, "exit");
