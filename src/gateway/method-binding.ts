@@ -10,6 +10,7 @@
  */
 import { type MethodResult, type NodeId, StatusCodes, type UAMethod, type Variant } from "node-opcua";
 import { statusCodeOf, type UpstreamPort } from "./upstream-port.ts";
+import { IDENTITY_REMAP, type ValueRemap } from "./value-remap.ts";
 
 /** Binds `method` so that calling it calls `methodId` on `objectId` on the active upstream server. */
 export function bindMirroredMethod(
@@ -17,16 +18,19 @@ export function bindMirroredMethod(
   objectId: NodeId,
   methodId: NodeId,
   port: UpstreamPort,
+  remap: ValueRemap = IDENTITY_REMAP,
 ): void {
   // Two parameters: node-opcua tells a promise-returning implementation from a callback one by arity.
   const forward = async (inputArguments: Variant[], _context: unknown): Promise<MethodResult> => {
     try {
-      const [result] = await port.call([{ objectId, methodId, inputArguments }]);
+      const [result] = await port.call([
+        { objectId, methodId, inputArguments: inputArguments.map(remap.toUpstream) },
+      ]);
       if (!result) return { statusCode: StatusCodes.BadInternalError };
       return {
         statusCode: result.statusCode,
         inputArgumentResults: result.inputArgumentResults ?? [],
-        outputArguments: result.outputArguments ?? [],
+        outputArguments: (result.outputArguments ?? []).map(remap.toDownstream),
       };
     } catch (error) {
       return { statusCode: statusCodeOf(error) };

@@ -1,4 +1,5 @@
 import { NodeId, type NodeIdLike, resolveNodeId } from "node-opcua";
+import { type ValueRemap, valueRemap } from "./value-remap.ts";
 
 /**
  * Namespace indices between one upstream server and the gateway (DESIGN §5): 0 is the standard
@@ -27,6 +28,17 @@ export class NamespaceMap {
     const d = this.#toDownstream[upstreamIndex];
     if (d === undefined || d < 0) throw new RangeError(`upstream namespace ${upstreamIndex} is not mirrored`);
     return d;
+  }
+
+  /** NodeId-valued data in both directions (indices outside the map are kept). */
+  valueRemap(): ValueRemap {
+    return valueRemap(
+      (u) => {
+        const d = this.#toDownstream[u];
+        return d === undefined || d < 0 ? undefined : d;
+      },
+      (d) => this.#toUpstream.get(d),
+    );
   }
 
   toDownstream(nodeId: NodeIdLike): NodeId {

@@ -150,13 +150,18 @@ export class PairServer {
       addressSpace.registerNamespace(uri);
     const map = new NamespaceMap(snapshot.namespaceUris, downstreamUris());
     const mirror = await buildMirror(addressSpace, snapshot, map);
+    const remap = map.valueRemap();
     for (const { variable, upstreamNodeId } of mirror.variables.values()) {
-      bindMirroredVariable(variable, upstreamNodeId, this.client, {
-        isMonitored: () => this.#hooks.isMonitored(variable),
-      });
+      bindMirroredVariable(
+        variable,
+        upstreamNodeId,
+        this.client,
+        { isMonitored: () => this.#hooks.isMonitored(variable) },
+        remap,
+      );
     }
     for (const { method, upstreamObjectId, upstreamMethodId } of mirror.methods.values()) {
-      bindMirroredMethod(method, upstreamObjectId, upstreamMethodId, this.client);
+      bindMirroredMethod(method, upstreamObjectId, upstreamMethodId, this.client, remap);
     }
     this.#mirror = mirror;
     // The gateway's own namespace comes after the mirrored ones: installed with the first mirror.

@@ -29,6 +29,7 @@ import {
   type Variant,
 } from "node-opcua";
 import { statusCodeOf, type UpstreamPort } from "./upstream-port.ts";
+import { IDENTITY_REMAP, type ValueRemap } from "./value-remap.ts";
 
 /** Whether the variable's value is kept current by an upstream subscription (see monitored-items.ts). */
 export interface BindingState {
@@ -39,6 +40,9 @@ type Callback<T> = (err: Error | null, result?: T) => void;
 
 /** How many values were pushed into each variable: a read that overlapped a push must not undo it. */
 const pushCounts = new WeakMap<UAVariable, number>();
+/** How each bound variable's NodeId-valued data is re-indexed between its upstream and the gateway. */
+const remaps = new WeakMap<UAVariable, ValueRemap>();
+const remapOf = (variable: UAVariable): ValueRemap => remaps.get(variable) ?? IDENTITY_REMAP;
 
 /** The variable's current DataValue object itself (node-opcua-server reads it the same way). */
 function cachedOf(variable: UAVariable): DataValue {
@@ -62,9 +66,10 @@ function acceptable(variable: UAVariable, value: Variant): boolean {
 export function pushValue(variable: UAVariable, dataValue: DataValue): void {
   pushCounts.set(variable, (pushCounts.get(variable) ?? 0) + 1);
   const sourceTimestamp = dataValue.sourceTimestamp ?? undefined;
-  if (acceptable(variable, dataValue.value)) {
+  const value = remapOf(variable).toDownstream(dataValue.value);
+  if (acceptable(variable, value)) {
     try {
-      variable.setValueFromSource(dataValue.value, dataValue.statusCode, sourceTimestamp);
+      variable.setValueFromSource(value, dataValue.statusCode, sourceTimestamp);
       return;
     } catch {
       // an ExtensionObject that does not fit the variable: reported below
@@ -76,16 +81,31 @@ export function pushValue(variable: UAVariable, dataValue: DataValue): void {
 /** The cache entry for an upstream read result: ServerTimestamp = when the gateway got it. */
 function fromUpstream(variable: UAVariable, dataValue: DataValue | undefined): DataValue {
   if (!dataValue) return failed(StatusCodes.BadInternalError);
-  if (!acceptable(variable, dataValue.value)) return failed(StatusCodes.BadTypeMismatch);
+  const value = remapOf(variable).toDownstream(dataValue.value);
+  if (!acceptable(variable, value)) return failed(StatusCodes.BadTypeMismatch);
   // the gateway's clock, not the upstream's: asyncRefresh compares it with (now - maxAge), and an
   // upstream clock running ahead would otherwise make a stale cache look fresh
   return new DataValue({
-    value: dataValue.value,
+    value,
     statusCode: dataValue.statusCode,
     sourceTimestamp: dataValue.sourceTimestamp,
     sourcePicoseconds: dataValue.sourcePicoseconds,
     serverTimestamp: new Date(),
     serverPicoseconds: 0,
+  });
+}
+
+/** A written DataValue with its NodeId-valued data in the upstream's namespace indices. */
+function toUpstreamValue(dataValue: DataValue, remap: ValueRemap): DataValue {
+  const value = remap.toUpstream(dataValue.value);
+  if (value === dataValue.value) return dataValue;
+  return new DataValue({
+    value,
+    statusCode: dataValue.statusCode,
+    sourceTimestamp: dataValue.sourceTimestamp,
+    sourcePicoseconds: dataValue.sourcePicoseconds,
+    serverTimestamp: dataValue.serverTimestamp,
+    serverPicoseconds: dataValue.serverPicoseconds,
   });
 }
 
@@ -95,7 +115,9 @@ export function bindMirroredVariable(
   upstreamNodeId: NodeId,
   port: UpstreamPort,
   state: BindingState,
+  remap: ValueRemap = IDENTITY_REMAP,
 ): void {
+  remaps.set(variable, remap);
   /** The maxAge of the Read being served, seen by asyncRefresh (refreshFunc is not told). */
   let maxAge = 0;
   /** Set by a forwarded write: the next read must ask the upstream whatever maxAge says. */
@@ -149,7 +171,7 @@ export function bindMirroredVariable(
           nodeId: upstreamNodeId,
           attributeId: AttributeIds.Value,
           ...(indexRange && !indexRange.isEmpty() ? { indexRange } : {}),
-          value: dataValue,
+          value: toUpstreamValue(dataValue, remap),
         },
       ]);
       return status ?? StatusCodes.BadInternalError;
