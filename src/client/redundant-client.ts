@@ -7,6 +7,9 @@ import {
   type CallMethodResult,
   type ClientSession,
   type DataValue,
+  HistoryReadRequest,
+  type HistoryReadRequestOptions,
+  type HistoryReadResult,
   type NodeIdLike,
   type ReadValueIdOptions,
   resolveNodeId,
@@ -184,6 +187,17 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
 
   call(methods: readonly CallMethodRequestLike[]): Promise<CallMethodResult[]> {
     return this.#onActive("call", (session) => session.call([...methods]));
+  }
+
+  /**
+   * HistoryRead on the active server, answered as it is. Its continuation points belong to that
+   * server's session: after a failover they are invalid there (BadContinuationPointInvalid).
+   */
+  historyRead(request: HistoryReadRequestOptions): Promise<HistoryReadResult[]> {
+    return this.#onActive("historyRead", async (session) => {
+      const response = await session.historyRead(new HistoryReadRequest(request));
+      return response.results ?? [];
+    });
   }
 
   browse(nodes: readonly BrowseDescriptionLike[]): Promise<BrowseResult[]> {

@@ -17,6 +17,7 @@ import type { PairConfig } from "../config/schema.ts";
 import { RedundancyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
+import { forwardHistoryRead } from "./history-forwarding.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
 import { NamespaceMap } from "./namespace-map.ts";
@@ -93,6 +94,11 @@ export class PairServer {
     await server.initialize();
     reserveOwnNamespaceIds(server);
     this.#bindServiceLevel(server);
+    forwardHistoryRead(
+      server.engine,
+      (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
+      this.client,
+    );
     const cached = this.#options.cacheFile ? await loadSnapshot(this.#options.cacheFile) : undefined;
     if (cached) await this.#install(cached, "cache");
     await server.start();

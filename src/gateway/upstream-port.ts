@@ -6,6 +6,8 @@ import {
   type CallMethodRequestLike,
   type CallMethodResult,
   type DataValue,
+  type HistoryReadRequestOptions,
+  type HistoryReadResult,
   type NodeIdLike,
   type ReadValueIdOptions,
   StatusCode,
@@ -21,6 +23,8 @@ export interface UpstreamPort {
   /** Writes to the active server only (never queued); resolves with its StatusCode per node. */
   write(nodes: readonly WriteValueOptions[]): Promise<StatusCode[]>;
   call(methods: readonly CallMethodRequestLike[]): Promise<CallMethodResult[]>;
+  /** HistoryRead on the active server, its results (and continuation points) as it answered them. */
+  historyRead(request: HistoryReadRequestOptions): Promise<HistoryReadResult[]>;
   /** A ref-counted upstream monitored item; `onValue` gets every value the pair delivers. */
   monitor(nodeId: NodeIdLike, options: MonitorOptions, onValue: (value: DataValue) => void): MonitorHandle;
 }

@@ -4,6 +4,7 @@
  * reports every client write before node-opcua stores the value (and notifies subscribers).
  */
 import {
+  AccessLevelFlag,
   type AddressSpace,
   DataType,
   type Namespace,
@@ -132,8 +133,13 @@ export function buildSimulationNodes(addressSpace: AddressSpace, options: BuildO
     browseName: "Simulation",
   });
   addEcho(namespace, folder, options);
+  const counter = addReadOnly(namespace, folder, "Counter", DataType.Int32, 0);
+  // Counter keeps its recent values (about 3 minutes at a 20 ms tick) for HistoryRead.
+  counter.accessLevel |= AccessLevelFlag.HistoryRead;
+  counter.userAccessLevel = (counter.userAccessLevel ?? 0) | AccessLevelFlag.HistoryRead;
+  addressSpace.installHistoricalDataNode(counter, { maxOnlineValues: 10_000 });
   return {
-    counter: addReadOnly(namespace, folder, "Counter", DataType.Int32, 0),
+    counter,
     sine: addReadOnly(namespace, folder, "Sine", DataType.Double, 0),
     status: addWritable(namespace, folder, "Status", DataType.Int32, 0, options),
     quality: addWritable(namespace, folder, "Quality", DataType.Boolean, true, options),

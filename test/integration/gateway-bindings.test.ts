@@ -32,7 +32,7 @@ type Counts = Record<keyof UpstreamPort, number>;
 
 /** The port the gateway uses, counting the requests that reach the engine. */
 function countingPort(inner: UpstreamPort): { port: UpstreamPort; count: Counts } {
-  const count: Counts = { read: 0, write: 0, call: 0, monitor: 0 };
+  const count: Counts = { read: 0, write: 0, call: 0, historyRead: 0, monitor: 0 };
   const counting = <K extends keyof UpstreamPort>(key: K) =>
     ((...args: unknown[]) => {
       count[key]++;
@@ -42,6 +42,7 @@ function countingPort(inner: UpstreamPort): { port: UpstreamPort; count: Counts 
     read: counting("read"),
     write: counting("write"),
     call: counting("call"),
+    historyRead: counting("historyRead"),
     monitor: counting("monitor"),
   };
   return { port, count };
