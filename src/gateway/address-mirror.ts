@@ -1,21 +1,25 @@
 /**
  * Builds the mirrored nodes of a snapshot into the gateway's address space: same NodeIds (through
- * the namespace map), browse names, display names, data types, access levels and references.
- * Types and data types outside namespace 0 fall back to their base type (mirroring of custom types
- * is not done yet).
+ * the namespace map), browse names, display names, data types, access levels and references; the
+ * server's own types (ObjectTypes, VariableTypes, DataTypes, ReferenceTypes) with their instance
+ * declarations and modelling rules, and its Views. A type, data type or reference type the snapshot
+ * does not have falls back to its standard base.
  */
 import {
   type AddressSpace,
   type BaseNode,
+  type ModellingRuleType,
   type NodeId,
   QualifiedName,
   resolveNodeId,
   type UAMethod,
   type UAObject,
+  type UAObjectType,
   type UAVariable,
+  type UAVariableType,
 } from "node-opcua";
 import type { NamespaceMap } from "./namespace-map.ts";
-import type { AddressSnapshot, ArgumentSpec, SnapshotNode } from "./snapshot.ts";
+import type { AddressSnapshot, ArgumentSpec, SnapshotNode, SnapshotReference } from "./snapshot.ts";
 
 export interface MirroredVariable {
   variable: UAVariable;
@@ -45,18 +49,45 @@ export async function buildMirror(
   map: NamespaceMap,
 ): Promise<MirrorIndex> {
   const index: MirrorIndex = { variables: new Map(), methods: new Map(), skipped: [] };
+  const skip = (nodeId: string, error: unknown) => index.skipped.push({ nodeId, reason: reasonOf(error) });
   for (const [i, node] of snapshot.nodes.entries()) {
     if (i > 0 && i % CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
     try {
       buildNode(addressSpace, node, map, index);
     } catch (error) {
-      index.skipped.push({
-        nodeId: node.nodeId,
-        reason: error instanceof Error ? error.message : String(error),
-      });
+      skip(node.nodeId, error);
+    }
+  }
+  for (const reference of snapshot.references ?? []) {
+    try {
+      addReference(addressSpace, reference, map);
+    } catch (error) {
+      skip(reference.target, error);
     }
   }
   return index;
+}
+
+/** node-opcua's own assertions throw without a message: the first frame of the stack says where. */
+function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.message) return error.message;
+  const frame = error.stack
+    ?.split("\n")
+    .find((line) => line.includes("node-opcua") && !line.includes("node-opcua-assert"));
+  return `assertion failed${frame ? ` ${frame.trim()}` : ""}`;
+}
+
+/** A second hierarchical reference to a node built elsewhere (a View's Organizes, a second parent). */
+function addReference(addressSpace: AddressSpace, reference: SnapshotReference, map: NamespaceMap): void {
+  const source = addressSpace.findNode(map.toDownstream(reference.source));
+  const target = map.toDownstream(reference.target);
+  if (!source || !addressSpace.findNode(target)) throw new RangeError("source or target is not mirrored");
+  source.addReference({
+    referenceType: knownOr(addressSpace, map, reference.referenceType, HierarchicalReferences),
+    isForward: true,
+    nodeId: target,
+  });
 }
 
 /**
@@ -72,10 +103,43 @@ function parentOption(referenceType: string, parent: BaseNode): Record<string, B
   return undefined;
 }
 
-/** A NodeId of namespace 0 is used as it is; others are not known downstream (yet). */
-function standardOr(nodeId: string | undefined, fallback: string): string {
-  if (nodeId === undefined) return fallback;
-  return resolveNodeId(nodeId).namespace === 0 ? nodeId : fallback;
+/** A type's NodeId downstream: a standard one as it is, a mirrored one mapped, anything else `fallback`. */
+function knownOr(
+  addressSpace: AddressSpace,
+  map: NamespaceMap,
+  nodeId: string | undefined,
+  fallback: string,
+): NodeId {
+  if (nodeId === undefined) return resolveNodeId(fallback);
+  const id = resolveNodeId(nodeId);
+  if (id.namespace === 0) return id;
+  try {
+    const mapped = map.toDownstream(id);
+    return addressSpace.findNode(mapped) ? mapped : resolveNodeId(fallback);
+  } catch {
+    return resolveNodeId(fallback); // a namespace that is not mirrored
+  }
+}
+
+/** The standard modelling rules by their numeric NodeId in namespace 0: node-opcua takes their names. */
+const MODELLING_RULES = new Map<number, ModellingRuleType>([
+  [78, "Mandatory"],
+  [80, "Optional"],
+  [83, "ExposesItsArray"],
+  [11508, "OptionalPlaceholder"],
+  [11510, "MandatoryPlaceholder"],
+]);
+
+function modellingRuleName(rule: string | undefined): ModellingRuleType | undefined {
+  if (!rule) return undefined;
+  const id = resolveNodeId(rule);
+  return id.namespace === 0 && typeof id.value === "number" ? MODELLING_RULES.get(id.value) : undefined;
+}
+
+/** node-opcua's addVariable and addObject do not always record the modelling rule: make sure. */
+function ensureModellingRule(built: BaseNode, rule: string | undefined): void {
+  if (!rule || built.modellingRule) return;
+  built.addReference({ referenceType: "HasModellingRule", isForward: true, nodeId: resolveNodeId(rule) });
 }
 
 function buildNode(
@@ -90,6 +154,7 @@ function buildNode(
   const parent = addressSpace.findNode(parentId);
   if (!parent) throw new RangeError(`parent ${parentId.toString()} is not mirrored`);
   const namespace = addressSpace.getNamespace(nodeId.namespace);
+  const known = (id: string | undefined, fallback: string) => knownOr(addressSpace, map, id, fallback);
   const common = {
     nodeId,
     browseName: new QualifiedName({
@@ -99,62 +164,105 @@ function buildNode(
     displayName: node.displayName,
     description: node.description,
   };
+  const modellingRule = modellingRuleName(node.modellingRule);
+  // node-opcua takes the browse names of types and views as text, in the namespace of the node
+  const named = { ...common, browseName: node.browseName.name };
   const option = parentOption(node.referenceType, parent);
   // Other reference types are declared from the parent's side, so that browsing the parent finds the node.
   const link = (child: { nodeId: NodeId }) => {
     if (option) return;
     parent.addReference({
-      referenceType: resolveNodeId(standardOr(node.referenceType, HierarchicalReferences)),
+      referenceType: known(node.referenceType, HierarchicalReferences),
       isForward: true,
       nodeId: child.nodeId,
     });
   };
-  if (node.nodeClass === "Object") {
-    const object = namespace.addObject({
-      ...common,
-      ...option,
-      typeDefinition: standardOr(node.typeDefinition, "BaseObjectType"),
-      eventNotifier: node.eventNotifier ?? 0,
-    });
-    link(object);
-  } else if (node.nodeClass === "Variable") {
-    const variable = namespace.addVariable({
-      ...common,
-      ...option,
-      typeDefinition: standardOr(node.typeDefinition, "BaseDataVariableType"),
-      dataType: standardOr(node.dataType, "BaseDataType"),
-      valueRank: node.valueRank ?? -1,
-      arrayDimensions: node.arrayDimensions ?? null,
-      accessLevel: node.accessLevel ?? 1,
-      userAccessLevel: node.userAccessLevel ?? node.accessLevel ?? 1,
-      // 0 lets downstream items be exception-based: every value pushed from upstream is seen.
-      minimumSamplingInterval: 0,
-      historizing: node.historizing ?? false,
-    });
-    link(variable);
-    index.variables.set(nodeId.toString(), { variable, upstreamNodeId: resolveNodeId(node.nodeId) });
-  } else {
-    const method = namespace.addMethod(parent as UAObject, {
-      ...common,
-      executable: node.executable ?? true,
-      userExecutable: node.executable ?? true,
-      inputArguments: node.inputArguments?.map(toArgument),
-      outputArguments: node.outputArguments?.map(toArgument),
-    });
-    // addMethod makes the HasComponent reference itself.
-    if (!option?.componentOf) link(method);
-    index.methods.set(nodeId.toString(), {
-      method,
-      upstreamObjectId: resolveNodeId(node.parent),
-      upstreamMethodId: resolveNodeId(node.nodeId),
-    });
+  switch (node.nodeClass) {
+    case "ObjectType":
+      namespace.addObjectType({ ...named, isAbstract: node.isAbstract, subtypeOf: parent as UAObjectType });
+      return;
+    case "VariableType":
+      namespace.addVariableType({
+        ...named,
+        isAbstract: node.isAbstract,
+        subtypeOf: parent as UAVariableType,
+        dataType: known(node.dataType, "BaseDataType"),
+        valueRank: node.valueRank ?? -1,
+        arrayDimensions: node.arrayDimensions ?? null,
+      });
+      return;
+    case "DataType":
+      namespace.createDataType({ ...common, isAbstract: node.isAbstract ?? false, subtypeOf: parent.nodeId });
+      return;
+    case "ReferenceType":
+      namespace.addReferenceType({
+        ...common,
+        isAbstract: node.isAbstract,
+        inverseName: node.inverseName ?? node.browseName.name,
+        subtypeOf: parent.nodeId,
+      });
+      return;
+    case "View":
+      link(namespace.addView({ ...named, organizedBy: parent }));
+      return;
+    case "Object": {
+      const object = namespace.addObject({
+        ...common,
+        ...option,
+        modellingRule,
+        typeDefinition: known(node.typeDefinition, "BaseObjectType"),
+        eventNotifier: node.eventNotifier ?? 0,
+      });
+      ensureModellingRule(object, node.modellingRule);
+      link(object);
+      return;
+    }
+    case "Variable": {
+      const variable = namespace.addVariable({
+        ...common,
+        ...option,
+        modellingRule,
+        // a property's type is PropertyType, which node-opcua wants to set itself
+        typeDefinition: option?.propertyOf ? undefined : known(node.typeDefinition, "BaseDataVariableType"),
+        dataType: known(node.dataType, "BaseDataType"),
+        valueRank: node.valueRank ?? -1,
+        arrayDimensions: node.arrayDimensions ?? null,
+        accessLevel: node.accessLevel ?? 1,
+        userAccessLevel: node.userAccessLevel ?? node.accessLevel ?? 1,
+        // 0 lets downstream items be exception-based: every value pushed from upstream is seen.
+        minimumSamplingInterval: 0,
+        historizing: node.historizing ?? false,
+      });
+      ensureModellingRule(variable, node.modellingRule);
+      link(variable);
+      index.variables.set(nodeId.toString(), { variable, upstreamNodeId: resolveNodeId(node.nodeId) });
+      return;
+    }
+    case "Method": {
+      const method = namespace.addMethod(parent as UAObject, {
+        ...common,
+        modellingRule,
+        executable: node.executable ?? true,
+        userExecutable: node.executable ?? true,
+        inputArguments: node.inputArguments?.map((spec) => toArgument(spec, known)),
+        outputArguments: node.outputArguments?.map((spec) => toArgument(spec, known)),
+      });
+      ensureModellingRule(method, node.modellingRule);
+      // addMethod makes the HasComponent reference itself.
+      if (!option?.componentOf) link(method);
+      index.methods.set(nodeId.toString(), {
+        method,
+        upstreamObjectId: resolveNodeId(node.parent),
+        upstreamMethodId: resolveNodeId(node.nodeId),
+      });
+    }
   }
 }
 
-function toArgument(spec: ArgumentSpec) {
+function toArgument(spec: ArgumentSpec, known: (id: string | undefined, fallback: string) => NodeId) {
   return {
     name: spec.name,
-    dataType: standardOr(spec.dataType, "i=24"),
+    dataType: known(spec.dataType, "i=24"),
     valueRank: spec.valueRank,
     arrayDimensions: spec.arrayDimensions,
     description: spec.description ? { text: spec.description } : undefined,

@@ -1,6 +1,8 @@
 /**
- * A snapshot of the upstream address space below Objects: what the gateway mirrors. Plain data
- * (strings and numbers) so that it can be cached on disk and rebuilt while every upstream is down.
+ * A snapshot of the upstream address space that the gateway mirrors: the server's own types (below
+ * Types, wherever they hang in the standard type tree), the nodes below Objects, and its Views.
+ * Plain data (strings and numbers) so that it can be cached on disk and rebuilt while every
+ * upstream is down. Namespace 0 is the gateway's own copy of the standard and is not mirrored.
  */
 import {
   AttributeIds,
@@ -9,22 +11,34 @@ import {
   type DataValue,
   NodeClass,
   type ReadValueIdOptions,
-  resolveNodeId,
 } from "node-opcua";
 import { RedundancyError } from "../errors.ts";
+import { readAttributes, readMethodArguments, readModellingRules } from "./snapshot-attributes.ts";
+
+export type SnapshotNodeClass =
+  | "Object"
+  | "Variable"
+  | "Method"
+  | "View"
+  | "ObjectType"
+  | "VariableType"
+  | "DataType"
+  | "ReferenceType";
 
 export interface SnapshotNode {
   /** Upstream NodeId, e.g. "ns=1;s=Counter". */
   nodeId: string;
-  nodeClass: "Object" | "Variable" | "Method";
-  /** The parent's NodeId and the reference from parent to this node (HasComponent, Organizes, ...). */
+  nodeClass: SnapshotNodeClass;
+  /** The parent's NodeId and the reference from parent to this node (HasComponent, HasSubtype, ...). */
   parent: string;
   referenceType: string;
   browseName: { namespaceIndex: number; name: string };
   displayName: string;
   description?: string;
   typeDefinition?: string;
-  // Variables
+  /** An instance declaration's modelling rule (NodeId of Mandatory, Optional, ...). */
+  modellingRule?: string;
+  // Variables and VariableTypes
   dataType?: string;
   valueRank?: number;
   arrayDimensions?: number[];
@@ -32,12 +46,16 @@ export interface SnapshotNode {
   userAccessLevel?: number;
   minimumSamplingInterval?: number;
   historizing?: boolean;
-  // Objects
+  // Objects and Views
   eventNotifier?: number;
   // Methods
   executable?: boolean;
   inputArguments?: ArgumentSpec[];
   outputArguments?: ArgumentSpec[];
+  // Types
+  isAbstract?: boolean;
+  inverseName?: string;
+  symmetric?: boolean;
 }
 
 /** A method argument (OPC UA Argument structure) as plain data. */
@@ -49,10 +67,20 @@ export interface ArgumentSpec {
   description?: string;
 }
 
+/** A hierarchical reference to a node that was already reached another way (a second parent, a View). */
+export interface SnapshotReference {
+  source: string;
+  referenceType: string;
+  target: string;
+}
+
 export interface AddressSnapshot {
   /** The upstream NamespaceArray the NodeIds refer to. */
   namespaceUris: string[];
+  /** Parents before children, types before the nodes that use them. */
   nodes: SnapshotNode[];
+  /** Absent in caches written before references were recorded. */
+  references?: SnapshotReference[];
   takenAt: string;
 }
 
@@ -74,43 +102,99 @@ export interface BrowsePort {
 
 const HierarchicalReferences = "i=33";
 const ObjectsFolder = "i=85";
-const MIRRORED_CLASSES = NodeClass.Object | NodeClass.Variable | NodeClass.Method;
+const ViewsFolder = "i=87";
+/** ObjectTypes, VariableTypes, DataTypes and ReferenceTypes folders. */
+const TYPE_FOLDERS = ["i=88", "i=89", "i=90", "i=91"];
+const TYPE_CLASSES =
+  NodeClass.ObjectType | NodeClass.VariableType | NodeClass.DataType | NodeClass.ReferenceType;
+const INSTANCE_CLASSES = NodeClass.Object | NodeClass.Variable | NodeClass.Method | NodeClass.View;
 const BATCH = 200;
 
-/** Browse everything below Objects that is not in namespace 0, then read its attributes. */
+interface Crawl {
+  port: BrowsePort;
+  nodes: SnapshotNode[];
+  references: SnapshotReference[];
+  seen: Set<string>;
+  onProgress(nodes: number): void;
+}
+
+/** Browse the server's types, everything below Objects and its Views, then read their attributes. */
 export async function takeSnapshot(
   port: BrowsePort,
   onProgress: (nodes: number) => void = () => undefined,
 ): Promise<AddressSnapshot> {
   const [nsArray] = await port.read([{ nodeId: "i=2255", attributeId: AttributeIds.Value }]);
   const namespaceUris = (nsArray?.value.value as string[] | null) ?? [];
-  const nodes: SnapshotNode[] = [];
-  const seen = new Set<string>();
-  let frontier = [ObjectsFolder];
+  const crawl: Crawl = { port, nodes: [], references: [], seen: new Set(), onProgress };
+  // The standard type tree is walked (namespace 0 is not recorded) to find the server's subtypes.
+  await walk(crawl, TYPE_FOLDERS, TYPE_CLASSES, true);
+  const types = crawl.nodes.map((n) => n.nodeId);
+  const inTypes = new Set(types);
+  // Instance declarations of the types, then the instances and the views.
+  await walk(crawl, [...types, ObjectsFolder, ViewsFolder], INSTANCE_CLASSES, false);
+  // parents come before children: this marks every node below a type as an instance declaration
+  for (const node of crawl.nodes) if (inTypes.has(node.parent)) inTypes.add(node.nodeId);
+  await readAttributes(port, crawl.nodes);
+  await readMethodArguments(
+    port,
+    crawl.nodes.filter((n) => n.nodeClass === "Method"),
+  );
+  await readModellingRules(
+    port,
+    crawl.nodes.filter((n) => inTypes.has(n.parent) && !TYPE_NAMES.has(n.nodeClass)),
+  );
+  return {
+    namespaceUris,
+    nodes: crawl.nodes,
+    references: crawl.references,
+    takenAt: new Date().toISOString(),
+  };
+}
+
+const TYPE_NAMES = new Set<SnapshotNodeClass>(["ObjectType", "VariableType", "DataType", "ReferenceType"]);
+
+/** Breadth first from `roots`; nodes of namespace 0 are walked through only when `throughStandard`. */
+async function walk(crawl: Crawl, roots: string[], nodeClassMask: number, throughStandard: boolean) {
+  let frontier = roots;
   while (frontier.length > 0) {
     const next: string[] = [];
     for (let i = 0; i < frontier.length; i += BATCH) {
       const parents = frontier.slice(i, i + BATCH);
-      const results = await port.browse(
+      const results = await crawl.port.browse(
         parents.map((nodeId) => ({
           nodeId,
           browseDirection: BrowseDirection.Forward,
           referenceTypeId: HierarchicalReferences,
           includeSubtypes: true,
-          nodeClassMask: MIRRORED_CLASSES,
+          nodeClassMask,
           resultMask: 0x3f,
         })),
       );
-      await completeWithBrowseNext(port, results);
+      await completeWithBrowseNext(crawl.port, results);
       results.forEach((result, k) => {
+        const parent = parents[k]!;
         for (const ref of result.references ?? []) {
           const id = ref.nodeId.toString();
-          if (ref.nodeId.namespace === 0 || seen.has(id)) continue;
-          seen.add(id);
-          nodes.push({
+          if (ref.nodeId.namespace === 0) {
+            if (throughStandard && !crawl.seen.has(id)) {
+              crawl.seen.add(id);
+              next.push(id);
+            }
+            continue;
+          }
+          if (crawl.seen.has(id)) {
+            crawl.references.push({
+              source: parent,
+              referenceType: ref.referenceTypeId.toString(),
+              target: id,
+            });
+            continue;
+          }
+          crawl.seen.add(id);
+          crawl.nodes.push({
             nodeId: id,
-            nodeClass: NodeClass[ref.nodeClass] as SnapshotNode["nodeClass"],
-            parent: parents[k]!,
+            nodeClass: NodeClass[ref.nodeClass] as SnapshotNodeClass,
+            parent,
             referenceType: ref.referenceTypeId.toString(),
             browseName: { namespaceIndex: ref.browseName.namespaceIndex, name: ref.browseName.name ?? "" },
             displayName: ref.displayName.text ?? ref.browseName.name ?? "",
@@ -119,16 +203,10 @@ export async function takeSnapshot(
           if (ref.nodeClass !== NodeClass.Method) next.push(id);
         }
       });
-      onProgress(nodes.length);
+      crawl.onProgress(crawl.nodes.length);
     }
     frontier = next;
   }
-  await readAttributes(port, nodes);
-  await readMethodArguments(
-    port,
-    nodes.filter((n) => n.nodeClass === "Method"),
-  );
-  return { namespaceUris, nodes, takenAt: new Date().toISOString() };
 }
 
 /**
@@ -152,93 +230,4 @@ async function completeWithBrowseNext(port: BrowsePort, results: BrowseResult[])
     });
     pending = pending.filter((r) => r.continuationPoint && r.continuationPoint.length > 0);
   }
-}
-
-const VARIABLE_ATTRIBUTES = [
-  ["description", AttributeIds.Description],
-  ["dataType", AttributeIds.DataType],
-  ["valueRank", AttributeIds.ValueRank],
-  ["arrayDimensions", AttributeIds.ArrayDimensions],
-  ["accessLevel", AttributeIds.AccessLevel],
-  ["userAccessLevel", AttributeIds.UserAccessLevel],
-  ["minimumSamplingInterval", AttributeIds.MinimumSamplingInterval],
-  ["historizing", AttributeIds.Historizing],
-] as const;
-const OBJECT_ATTRIBUTES = [
-  ["description", AttributeIds.Description],
-  ["eventNotifier", AttributeIds.EventNotifier],
-] as const;
-const METHOD_ATTRIBUTES = [
-  ["description", AttributeIds.Description],
-  ["executable", AttributeIds.Executable],
-] as const;
-
-function attributesOf(node: SnapshotNode): readonly (readonly [keyof SnapshotNode, number])[] {
-  if (node.nodeClass === "Variable") return VARIABLE_ATTRIBUTES;
-  if (node.nodeClass === "Object") return OBJECT_ATTRIBUTES;
-  return METHOD_ATTRIBUTES;
-}
-
-async function readAttributes(port: BrowsePort, nodes: SnapshotNode[]): Promise<void> {
-  const requests = nodes.flatMap((node) =>
-    attributesOf(node).map(([key, attributeId]) => ({ node, key, attributeId })),
-  );
-  for (let i = 0; i < requests.length; i += BATCH * 4) {
-    const batch = requests.slice(i, i + BATCH * 4);
-    const values = await port.read(
-      batch.map((r) => ({ nodeId: resolveNodeId(r.node.nodeId), attributeId: r.attributeId })),
-    );
-    batch.forEach((r, k) => {
-      const value = values[k];
-      if (!value?.statusCode.isGood()) return;
-      const raw = value.value.value as unknown;
-      const record = r.node as unknown as Record<string, unknown>;
-      if (r.key === "description") record.description = (raw as { text?: string } | null)?.text ?? undefined;
-      else if (r.key === "dataType") record.dataType = String(raw);
-      else if (r.key === "arrayDimensions")
-        record.arrayDimensions = raw ? Array.from(raw as ArrayLike<number>) : undefined;
-      else record[r.key] = raw;
-    });
-  }
-}
-
-interface ArgumentLike {
-  name?: string;
-  dataType?: { toString(): string };
-  valueRank?: number;
-  arrayDimensions?: number[] | null;
-  description?: { text?: string | null };
-}
-
-/** A method's InputArguments and OutputArguments properties (node-opcua needs them to accept calls). */
-async function readMethodArguments(port: BrowsePort, methods: SnapshotNode[]): Promise<void> {
-  if (methods.length === 0) return;
-  const results = await port.browse(
-    methods.map((m) => ({
-      nodeId: m.nodeId,
-      browseDirection: BrowseDirection.Forward,
-      referenceTypeId: "i=46",
-      includeSubtypes: false,
-      nodeClassMask: NodeClass.Variable,
-      resultMask: 0x3f,
-    })),
-  );
-  const wanted = results.flatMap((result, k) =>
-    (result.references ?? [])
-      .filter((r) => r.browseName.name === "InputArguments" || r.browseName.name === "OutputArguments")
-      .map((r) => ({ method: methods[k]!, which: r.browseName.name as string, nodeId: r.nodeId })),
-  );
-  const values = await port.read(wanted.map((w) => ({ nodeId: w.nodeId, attributeId: AttributeIds.Value })));
-  wanted.forEach((w, k) => {
-    const list = (values[k]?.value.value as ArgumentLike[] | null) ?? [];
-    const specs = list.map((a) => ({
-      name: a.name ?? "",
-      dataType: a.dataType?.toString() ?? "i=24",
-      valueRank: a.valueRank ?? -1,
-      arrayDimensions: a.arrayDimensions ? Array.from(a.arrayDimensions) : undefined,
-      description: a.description?.text ?? undefined,
-    }));
-    if (w.which === "InputArguments") w.method.inputArguments = specs;
-    else w.method.outputArguments = specs;
-  });
 }

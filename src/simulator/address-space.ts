@@ -14,6 +14,7 @@ import {
   type UAVariable,
   Variant,
 } from "node-opcua";
+import { buildDeviceModel } from "./device-model.ts";
 
 /** A client write accepted by a writable simulator variable. */
 export interface AcceptedWrite {
@@ -133,6 +134,7 @@ export function buildSimulationNodes(addressSpace: AddressSpace, options: BuildO
     browseName: "Simulation",
   });
   addEcho(namespace, folder, options);
+  buildDeviceModel(addressSpace, folder);
   const counter = addReadOnly(namespace, folder, "Counter", DataType.Int32, 0);
   // Counter keeps its recent values (about 3 minutes at a 20 ms tick) for HistoryRead.
   counter.accessLevel |= AccessLevelFlag.HistoryRead;
