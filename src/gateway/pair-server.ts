@@ -135,7 +135,9 @@ export class PairServer {
           { nodes: snapshot.nodes.length, ms: Date.now() - started },
           "upstream address space read",
         );
-        if (!this.#mirror) await this.#install(snapshot, "upstream");
+        // over a mirror from the cache, this adds what the upstream has gained since (nodes it lost
+        // stay until the next start)
+        await this.#install(snapshot, "upstream");
         if (this.#options.cacheFile) await saveSnapshot(this.#options.cacheFile, snapshot);
       })
       .catch((error: unknown) => {
@@ -169,7 +171,7 @@ export class PairServer {
     for (const { method, upstreamObjectId, upstreamMethodId } of mirror.methods.values()) {
       bindMirroredMethod(method, upstreamObjectId, upstreamMethodId, this.client, remap);
     }
-    this.#mirror = mirror;
+    this.#mirror = this.#mirror ? mergeMirrors(this.#mirror, mirror) : mirror;
     // The gateway's own namespace comes after the mirrored ones: installed with the first mirror.
     this.#redundancyNodes ??= installRedundancyNodes(server, this.client, this.#options.pair.name);
     this.#logger.info(
@@ -192,6 +194,14 @@ export class PairServer {
       true,
     );
   }
+}
+
+/** Nodes built by a later install join the index (an install skips the nodes that already exist). */
+function mergeMirrors(existing: MirrorIndex, added: MirrorIndex): MirrorIndex {
+  for (const [id, entry] of added.variables) existing.variables.set(id, entry);
+  for (const [id, entry] of added.methods) existing.methods.set(id, entry);
+  existing.skipped.push(...added.skipped);
+  return existing;
 }
 
 /**

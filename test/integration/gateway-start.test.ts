@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { AttributeIds } from "node-opcua";
 import { parseGatewayConfig } from "../../src/config/load.ts";
 import { Gateway } from "../../src/gateway/gateway.ts";
+import type { AddressSnapshot } from "../../src/gateway/snapshot.ts";
 import { silentLogger } from "../../src/log.ts";
 import { connectDownstream, startGatewayRig } from "../helpers/gateway-rig.ts";
 import { testStatusQuery } from "../helpers/pair-rig.ts";
@@ -26,6 +27,12 @@ test("started while every upstream is down: the cached address space is served, 
   const first = await startGatewayRig({ pairs: [{ mode: "warm" }] });
   const dataDir = first.dataDir;
   await first.dispose();
+  // The upstream has gained a device since the cache was written: it must appear once a server answers.
+  const cacheFile = join(dataDir, "address-space", "pair1.json");
+  const cache = JSON.parse(await readFile(cacheFile, "utf8")) as AddressSnapshot;
+  cache.nodes = cache.nodes.filter((n) => !n.nodeId.includes("Pump1"));
+  cache.references = [];
+  await writeFile(cacheFile, JSON.stringify(cache));
 
   const ports = [await freePort(), await freePort()];
   const config = parseGatewayConfig({
@@ -58,10 +65,28 @@ test("started while every upstream is down: the cached address space is served, 
     const recorder = await downstream.record("ns=1;s=Counter");
     await waitFor(() => recorder.bad.length > 0, 5000, "a Bad value for the monitored item");
 
+    assert.equal(
+      (await downstream.session.read({ nodeId: "ns=1;s=Pump1.Speed", attributeId: AttributeIds.Value }))
+        .statusCode.name,
+      "BadNodeIdUnknown",
+      "not in the cache",
+    );
     sims.push(await spawnSimulator({ port: ports[0], tickMs: 20, sharedClock: true }));
     await recorder.waitForMore(10, 20_000, "values once the primary is up");
     const level = await downstream.session.read({ nodeId: "i=2267", attributeId: AttributeIds.Value });
     assert.equal(level.value.value, 255);
+    const speed = await waitForAsync(
+      async () => {
+        const dv = await downstream.session.read({
+          nodeId: "ns=1;s=Pump1.Speed",
+          attributeId: AttributeIds.Value,
+        });
+        return dv.statusCode.isGood() ? dv : undefined;
+      },
+      20_000,
+      "the node the upstream gained, served once the upstream's address space is read",
+    );
+    assert.equal(speed.value.value, 1450.5);
   } finally {
     await downstream.close();
     await gateway.stop();
