@@ -57,6 +57,8 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   readonly #coldStandbys = new Set<number>();
   #wakeTimer: NodeJS.Timeout | null = null;
   #failovers = 0;
+  /** The server that was active last, kept while none is (cold mode keeps its items). */
+  #lastActive: number | null = null;
   #lastFailover: FailoverEvent | null = null;
   /** When the active server stopped serving (for failover durations), or every server was lost. */
   #outageSince: number | null = null;
@@ -99,7 +101,10 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       },
       this.#clock.now(),
     );
-    this.#items = new ItemRegistry(this.#links, { buffered: c.mode === "hot", bufferSize: c.hot.bufferSize });
+    // Every mode buffers values that arrive from a server while it is not active: in hot mode the
+    // standbys' streams, in every mode what a recovering server republishes (§6.7) before the pair
+    // makes it active again (with one server, or when it was the last one up).
+    this.#items = new ItemRegistry(this.#links, { buffered: true, bufferSize: c.hot.bufferSize });
     for (const link of this.#links) {
       link.on("facts", (facts) => this.#onFacts(link.settings.index, facts));
       link.on("state", (change) => this.emit("linkStateChanged", change));
@@ -268,6 +273,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     const wasLost = this.#state === "allLost";
     const outageSince = this.#outageSince;
     this.#outageSince = null;
+    this.#lastActive = to;
     this.#items.forEachMirror((mirror) => mirror.activate(to));
     this.#logger.info({ from, to, reason, detail }, "active server");
     if (wasLost) {
@@ -310,6 +316,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       mode: this.config.mode,
       serverCount: this.#links.length,
       active,
+      lastActive: this.#lastActive,
       coldStandbys: this.#coldStandbys,
     });
     this.#links.forEach((link, i) => {
