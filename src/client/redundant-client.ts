@@ -108,6 +108,17 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     for (const link of this.#links) {
       link.on("facts", (facts) => this.#onFacts(link.settings.index, facts));
       link.on("state", (change) => this.emit("linkStateChanged", change));
+      link.on("gap", (gap) =>
+        this.emit("gap", {
+          server: gap.url,
+          index: gap.server,
+          subscriptionId: gap.subscriptionId,
+          missingMessages: gap.missingMessages,
+          cause: gap.cause,
+          recovered: gap.recovered,
+          at: new Date(this.#clock.now()),
+        }),
+      );
     }
   }
 
@@ -241,6 +252,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         serverState: link.facts.serverState ?? null,
         serviceLevel: link.facts.serviceLevel ?? null,
         lastError: link.lastError ?? null,
+        recovery: { ...link.recovery },
       })),
     };
   }

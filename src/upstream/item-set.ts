@@ -1,6 +1,7 @@
 import {
   AttributeIds,
   type ClientMonitoredItemBase,
+  type ClientSession,
   type ClientSessionRawSubscriptionService,
   type ClientSubscription,
   DataValue,
@@ -102,6 +103,22 @@ export class UpstreamItemSet {
     });
     const deletions = Promise.all(monitored.map((m) => m.terminate().catch(() => undefined)));
     await Promise.race([deletions, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  /** Read every item once and hand the values on like notifications (after an unfillable gap). */
+  async readAll(session: ClientSession): Promise<void> {
+    const entries = [...this.#items.entries()];
+    if (entries.length === 0) return;
+    const values = await session.read(
+      entries.map(([, r]) => ({
+        nodeId: r.spec.nodeId,
+        attributeId: r.spec.attributeId ?? AttributeIds.Value,
+      })),
+    );
+    values.forEach((value, i) => {
+      const [key, record] = entries[i]!;
+      if (this.#items.get(key) === record) this.#onValue(key, value);
+    });
   }
 
   /** After a reconnect: create again the items whose creation failed. */

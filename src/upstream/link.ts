@@ -13,9 +13,11 @@ import type { Logger } from "../log.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
 import { breakChannel, withTimeout } from "./channel.ts";
 import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
+import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { UpstreamItemSet } from "./item-set.ts";
 import { StallGuard } from "./stall-guard.ts";
+import { type RecoveryCounters, type SubscriptionGap, SubscriptionWatch } from "./subscription-watch.ts";
 
 export type LinkState = "idle" | "connecting" | "connected" | "lost" | "stopped";
 /** off: no connection. watch: session and health checks only. full: also carries the data items. */
@@ -40,8 +42,16 @@ export interface LinkStateChange {
   reason: string;
 }
 
+/** Notifications this link's subscription never delivered, and how its values were made current. */
+export interface LinkGap extends SubscriptionGap {
+  server: number;
+  url: string;
+  recovered: GapRecovery;
+}
+
 export interface LinkEvents {
   facts: [ServerFacts];
+  gap: [LinkGap];
   state: [LinkStateChange];
   value: [key: string, value: DataValue];
 }
@@ -70,6 +80,14 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   #session: ClientSession | null = null;
   #subscription: ClientSubscription | null = null;
   #probe: HealthProbe | null = null;
+  #watch: SubscriptionWatch | null = null;
+  /** What §6.7 recovery fetched (Republish) and missed, over the link's life. */
+  readonly recovery: RecoveryCounters = {
+    republishedMessages: 0,
+    republishedValues: 0,
+    gaps: 0,
+    missingMessages: 0,
+  };
   /** Bumped on every start/stop so that late callbacks of an old connection are ignored. */
   #generation = 0;
   #retryTimer: NodeJS.Timeout | null = null;
@@ -154,9 +172,14 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       this.lastError = `connection attempt ${count + 1} failed, next in ${delay} ms`;
       if (this.#state !== "lost") this.#setState("lost", "cannot connect");
     });
-    client.on("connection_lost", () => generation === this.#generation && this.#lose("connection lost"));
+    client.on("connection_lost", () => {
+      if (generation !== this.#generation) return;
+      if (this.#watch) this.#watch.recovering = true;
+      this.#lose("connection lost");
+    });
     client.on("connection_reestablished", () => {
       if (generation !== this.#generation) return;
+      if (this.#watch) this.#watch.recovering = false;
       this.#logger.info("connection re-established");
       this.#probe?.checkNow();
     });
@@ -173,6 +196,9 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       const subscription = await this.#createSubscription(session);
       if (generation !== this.#generation) return;
       this.#subscription = subscription;
+      this.#watch = new SubscriptionWatch(subscription, this.recovery, (gap) => {
+        if (generation === this.#generation) void this.#onGap(gap, session);
+      });
       if (this.#role === "full") this.items.attach(subscription);
       this.#probe = new HealthProbe({
         session,
@@ -224,6 +250,16 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     }
   }
 
+  /** A gap Republish could not fill: make the values current again, then report it. */
+  async #onGap(gap: SubscriptionGap, session: ClientSession): Promise<void> {
+    const recovered =
+      gap.cause === "recreated"
+        ? "initialValues" // re-created items report their current values by themselves
+        : await recoverGap(session, gap.subscriptionId, this.items, this.settings.statusQuery.timeoutMs);
+    this.#logger.warn({ ...gap, recovered }, "notifications lost upstream");
+    this.emit("gap", { ...gap, server: this.settings.index, url: this.settings.url, recovered });
+  }
+
   #onProbe(result: ProbeResult): void {
     if (result.ok) {
       this.#updateFacts({ serverState: result.serverState, serviceLevel: result.serviceLevel });
@@ -253,6 +289,8 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.#retryTimer = null;
     this.#probe?.stop();
     this.#probe = null;
+    this.#watch?.stop();
+    this.#watch = null;
     await this.items.detach({ deleteUpstream: false, timeoutMs: 0 });
     const client = this.#client;
     const session = this.#session;

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import type { GapEvent } from "../../src/client/types.ts";
 import type { FaultMode } from "../helpers/fault-proxy.ts";
 import { startRig } from "../helpers/pair-rig.ts";
 import { INTEGRATION_TEST_TIMEOUT_MS, waitFor } from "../helpers/wait.ts";
@@ -46,8 +47,51 @@ for (const { fault, mode } of cuts) {
       );
       const firstAfter = rig.counter.values.find((v) => v.receivedAt >= restoredAt);
       assert.ok(firstAfter, "a value after the restore");
+      const recovery = rig.client.status().servers[0]!.recovery;
+      assert.equal(recovery.gaps, 0, "no notification lost upstream");
+      if (fault === "blackhole") {
+        // the publish responses sent into the blackhole came back through Republish
+        assert.ok(recovery.republishedMessages > 0, `republished: ${JSON.stringify(recovery)}`);
+      }
     } finally {
       await rig.dispose();
     }
   });
 }
+
+test("one server: a cut longer than the subscription lifetime is a gap, re-created items make values current", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async () => {
+  // node-opcua servers revise the lifetime to at least 5 s: the session (60 s) survives the 8 s cut,
+  // the subscription does not
+  const rig = await startRig({
+    mode: "hot",
+    servers: 1,
+    tickMs: 20,
+    pair: { subscription: { publishingIntervalMs: 100, keepAliveCount: 5, lifetimeCount: 15 } },
+  });
+  try {
+    const gaps: GapEvent[] = [];
+    rig.client.on("gap", (g) => gaps.push(g));
+    await rig.counter.waitForMore(10, 10_000, "values before the cut");
+    const cutAt = Date.now();
+    rig.proxies[0]!.setMode("blackhole");
+    await waitFor(() => Date.now() - cutAt >= 8000, 15_000, "8 s of cut");
+    rig.proxies[0]!.setMode("pass");
+    const gap = await waitFor(() => gaps[0], 20_000, "a gap event");
+    assert.equal(gap.cause, "recreated");
+    assert.equal(gap.missingMessages, null);
+    assert.equal(gap.recovered, "initialValues");
+    const restoredAt = Date.now();
+    const current = await rig.counter.firstAfter(restoredAt, 20_000);
+    // a current value: at most a few seconds behind the shared clock
+    assert.ok(Date.now() - current.sourceTime < 5000, `value ${Date.now() - current.sourceTime} ms old`);
+    await rig.counter.waitForMore(10, 10_000, "live values after the gap");
+    const report = rig.counter.report();
+    assert.equal(report.duplicates, 0);
+    assert.equal(report.regressions, 0);
+    assert.ok(report.lost > 0, "the cut lost values (the gap is real)");
+  } finally {
+    await rig.dispose();
+  }
+});
