@@ -81,6 +81,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
             subscription: c.subscription,
             session: c.session,
             reconnect: c.reconnect,
+            requestTimeoutMs: this.#requestTimeoutMs,
             clientName: `opcua-redundancy-${c.name}`,
           },
           { logger: this.#logger, clock: this.#clock },

@@ -11,11 +11,12 @@ import {
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
-import { breakChannel, withTimeout } from "./channel.ts";
+import { breakChannel, TransportTracker, withTimeout } from "./channel.ts";
 import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
 import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { UpstreamItemSet } from "./item-set.ts";
+import { fenceLateRequests } from "./request-fence.ts";
 import { StallGuard } from "./stall-guard.ts";
 import { type RecoveryCounters, type SubscriptionGap, SubscriptionWatch } from "./subscription-watch.ts";
 
@@ -30,6 +31,8 @@ export interface LinkSettings {
   subscription: { publishingIntervalMs: number; keepAliveCount: number; lifetimeCount: number };
   session: { timeoutMs: number };
   reconnect: { initialDelayMs: number; maxDelayMs: number };
+  /** Writes and calls not sent within this long are dropped, never sent late (request-fence.ts). */
+  requestTimeoutMs: number;
   /** Names this link's client in the server's session diagnostics. */
   clientName: string;
 }
@@ -77,6 +80,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   #role: LinkRole = "off";
   #facts: ServerFacts = { status: "unknown" };
   #client: OPCUAClient | null = null;
+  #transports: TransportTracker | null = null;
   #session: ClientSession | null = null;
   #subscription: ClientSubscription | null = null;
   #probe: HealthProbe | null = null;
@@ -150,7 +154,9 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     const s = this.settings;
     const certificateManager = await clientCertificateManager();
     if (generation !== this.#generation) return;
+    const transports = new TransportTracker();
     const client = OPCUAClient.create({
+      transportFactory: transports,
       applicationName: clientApplicationName,
       clientCertificateManager: certificateManager,
       clientName: `${s.clientName}-${s.index}`,
@@ -166,6 +172,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       },
     });
     this.#client = client;
+    this.#transports = transports;
     this.#setState("connecting", "connecting");
     client.on("backoff", (count: number, delay: number) => {
       if (generation !== this.#generation) return;
@@ -192,6 +199,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
         return;
       }
       this.#session = session;
+      fenceLateRequests(session, s.requestTimeoutMs);
       session.on("session_closed", () => generation === this.#generation && this.#lose("session closed"));
       const subscription = await this.#createSubscription(session);
       if (generation !== this.#generation) return;
@@ -272,7 +280,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     if (this.#state === "connected" || this.#state === "connecting") {
       this.#lose(result.reason);
       // A silent outage: make node-opcua re-create the channel and re-activate the session.
-      breakChannel(this.#client);
+      breakChannel(this.#client, this.#transports ?? undefined);
     }
   }
 
