@@ -304,11 +304,20 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     const session = this.#session;
     this.#client = null;
     this.#session = null;
+    const transports = this.#transports;
+    this.#transports = null;
     this.#subscription = null;
     if (this.#state !== "stopped") this.#setState("idle", reason);
     // Close the session properly: session-limited servers keep stale sessions otherwise.
     if (session) await withTimeout(session.close(true), 2000).catch(() => undefined);
-    if (client) await withTimeout(client.disconnect(), 2000).catch(() => undefined);
+    if (client) {
+      const ended = await withTimeout(
+        client.disconnect().then(() => true),
+        2000,
+      ).catch(() => true);
+      // A disconnect stuck on a dead link: cut the socket so that nothing keeps the process alive.
+      if (ended === undefined) transports?.reset();
+    }
   }
 
   /** A channel that stays silent this long is broken; the health probe normally notices sooner. */
