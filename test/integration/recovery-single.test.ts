@@ -95,3 +95,30 @@ test("one server: a cut longer than the subscription lifetime is a gap, re-creat
     await rig.dispose();
   }
 });
+
+test("one server restarted (SIGKILL): new session, subscription re-created, values current again", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async () => {
+  const rig = await startRig({ mode: "hot", servers: 1, tickMs: 20 });
+  try {
+    const gaps: GapEvent[] = [];
+    rig.client.on("gap", (g) => gaps.push(g));
+    await rig.counter.waitForMore(10, 10_000, "values before the restart");
+    await rig.sims[0]!.kill();
+    await waitFor(() => rig.client.status().state === "allLost", 15_000, "the server lost");
+    await rig.sims[0]!.restart();
+    const restartedAt = Date.now();
+    const gap = await waitFor(() => gaps[0], 30_000, "a gap event");
+    assert.equal(gap.cause, "recreated");
+    assert.equal(gap.recovered, "initialValues");
+    const first = await rig.counter.firstAfter(restartedAt, 20_000);
+    assert.ok(Date.now() - first.sourceTime < 5000, "a current value after the restart");
+    await rig.counter.waitForMore(25, 10_000, "live values after the restart");
+    const report = rig.counter.report();
+    assert.equal(report.duplicates, 0);
+    assert.equal(report.regressions, 0);
+    assert.equal(report.gaps.length, 1, `one gap (the downtime): ${JSON.stringify(report.gaps)}`);
+  } finally {
+    await rig.dispose();
+  }
+});
