@@ -16,6 +16,7 @@ import {
 import { type Clock, systemClock } from "../clock.ts";
 import { parsePairConfig } from "../config/load.ts";
 import type { PairConfig, PairConfigInput } from "../config/schema.ts";
+import { upstreamSettings } from "../config/schema-upstream.ts";
 import { RedundancyError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { RedundancyMachine } from "../redundancy/machine.ts";
@@ -78,8 +79,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
             index,
             url: server.url,
             statusQuery: c.statusQuery,
-            subscription: c.subscription,
-            session: c.session,
+            ...upstreamSettings(c, server),
             reconnect: c.reconnect,
             requestTimeoutMs: this.#requestTimeoutMs,
             clientName: `opcua-redundancy-${c.name}`,
