@@ -104,7 +104,7 @@ process.stdout.write(
     [
       "cut",
       "values published",
-      "fetched by Republish",
+      "in Republish answers",
       "delivered",
       "lost",
       "duplicates",
