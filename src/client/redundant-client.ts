@@ -22,6 +22,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { RedundancyMachine } from "../redundancy/machine.ts";
 import type { Decision, PairState, ServerFacts } from "../redundancy/types.ts";
 import { UpstreamLink } from "../upstream/link.ts";
+import type { CanonicalNamespaces, LinkNamespaces } from "../upstream/namespace-remap.ts";
 import { noCommunication } from "./data-values.ts";
 import { ItemRegistry, type ValueListener } from "./item-registry.ts";
 import { isReporting, linkRoles } from "./roles.ts";
@@ -64,6 +65,8 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   /** When the active server stopped serving (for failover durations), or every server was lost. */
   #outageSince: number | null = null;
   #started = false;
+  /** Canonical namespace indices: the first NamespaceArray read (see upstream/namespace-remap.ts). */
+  readonly #namespaces: CanonicalNamespaces = { uris: null };
 
   constructor(config: PairConfigInput | PairConfig, options: RedundantClientOptions = {}) {
     super();
@@ -84,7 +87,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
             requestTimeoutMs: this.#requestTimeoutMs,
             clientName: `opcua-redundancy-${c.name}`,
           },
-          { logger: this.#logger, clock: this.#clock },
+          { logger: this.#logger, clock: this.#clock, namespaces: this.#namespaces },
         ),
     );
     this.#machine = new RedundancyMachine(
@@ -191,20 +194,46 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         ? n
         : { nodeId: n as NodeIdLike, attributeId: AttributeIds.Value },
     );
-    return this.#onActive("read", (session) => session.read(toRead, maxAge));
+    return this.#onActive("read", (session, ns) =>
+      session.read(
+        toRead.map((n) => ({ ...n, nodeId: ns.toLink(n.nodeId as NodeIdLike) })),
+        maxAge,
+      ),
+    );
   }
 
   /** Writes go to the active server only; with none active they fail at once and are never retried. */
   write(nodes: readonly WriteValueOptions[]): Promise<StatusCode[]> {
-    return this.#onActive("write", (session) => session.write([...nodes]));
+    return this.#onActive("write", (session, ns) =>
+      session.write(nodes.map((n) => ({ ...n, nodeId: ns.toLink(n.nodeId as NodeIdLike) }))),
+    );
   }
 
   call(methods: readonly CallMethodRequestLike[]): Promise<CallMethodResult[]> {
-    return this.#onActive("call", (session) => session.call([...methods]));
+    return this.#onActive("call", (session, ns) =>
+      session.call(
+        methods.map((m) => ({
+          ...m,
+          objectId: ns.toLink(m.objectId as NodeIdLike),
+          methodId: ns.toLink(m.methodId as NodeIdLike),
+        })),
+      ),
+    );
   }
 
   browse(nodes: readonly BrowseDescriptionLike[]): Promise<BrowseResult[]> {
-    return this.#onActive("browse", (session) => session.browse([...nodes]));
+    return this.#onActive("browse", async (session, ns) => {
+      const toBrowse = nodes.map((n) =>
+        typeof n === "object" && n !== null && "nodeId" in n
+          ? {
+              ...n,
+              nodeId: ns.toLink(n.nodeId as NodeIdLike),
+              ...(n.referenceTypeId ? { referenceTypeId: ns.toLink(n.referenceTypeId as NodeIdLike) } : {}),
+            }
+          : ns.toLink(n as NodeIdLike).toString(),
+      ) as BrowseDescriptionLike[];
+      return ns.browseResultsToCanonical(await session.browse(toBrowse));
+    });
   }
 
   /** Continuation points belong to the session that made them: valid only until a failover. */
@@ -212,8 +241,10 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     continuationPoints: readonly Buffer[],
     releaseContinuationPoints = false,
   ): Promise<BrowseResult[]> {
-    return this.#onActive("browseNext", (session) =>
-      session.browseNext([...continuationPoints], releaseContinuationPoints),
+    return this.#onActive("browseNext", async (session, ns) =>
+      ns.browseResultsToCanonical(
+        await session.browseNext([...continuationPoints], releaseContinuationPoints),
+      ),
     );
   }
 
@@ -372,7 +403,10 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     this.emit("stateChanged", { from, to, reason });
   }
 
-  async #onActive<T>(operation: string, run: (session: ClientSession) => Promise<T>): Promise<T> {
+  async #onActive<T>(
+    operation: string,
+    run: (session: ClientSession, namespaces: LinkNamespaces) => Promise<T>,
+  ): Promise<T> {
     const active = this.#machine.active;
     const session = active === null ? null : this.#links[active]!.session;
     if (!session) {
@@ -392,7 +426,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       }, this.#requestTimeoutMs);
     });
     try {
-      return await Promise.race([run(session), timeout]);
+      return await Promise.race([run(session, this.#links[active!]!.namespaces), timeout]);
     } catch (error) {
       if (error instanceof RedundancyError) throw error;
       const message = error instanceof Error ? error.message : String(error);

@@ -69,9 +69,17 @@ export class UpstreamItemSet {
   #mode: MonitoringMode = MonitoringMode.Reporting;
   readonly #creations = new Semaphore(MAX_CREATIONS_IN_FLIGHT);
 
-  constructor(onValue: (key: string, value: DataValue) => void, logger: Logger) {
+  /** Canonical NodeId → this server's namespace indices. */
+  readonly #toLink: (nodeId: NodeId) => NodeId;
+
+  constructor(
+    onValue: (key: string, value: DataValue) => void,
+    logger: Logger,
+    toLink: (nodeId: NodeId) => NodeId = (nodeId) => nodeId,
+  ) {
     this.#onValue = onValue;
     this.#logger = logger;
+    this.#toLink = toLink;
   }
 
   get size(): number {
@@ -179,7 +187,10 @@ export class UpstreamItemSet {
     if (!subscription || this.#items.get(key) !== record) return;
     try {
       const monitored = await subscription.monitor(
-        { nodeId: record.spec.nodeId, attributeId: record.spec.attributeId ?? AttributeIds.Value },
+        {
+          nodeId: this.#toLink(record.spec.nodeId),
+          attributeId: record.spec.attributeId ?? AttributeIds.Value,
+        },
         {
           samplingInterval: record.spec.samplingInterval,
           queueSize: record.spec.queueSize,

@@ -4,6 +4,7 @@ import {
   type ClientSession,
   type ClientSubscription,
   type DataValue,
+  NodeId,
   OPCUAClient,
   ServerState,
   TimestampsToReturn,
@@ -16,6 +17,7 @@ import { clientApplicationName, clientCertificateManager } from "./client-pki.ts
 import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { UpstreamItemSet } from "./item-set.ts";
+import { type CanonicalNamespaces, LinkNamespaces, mapNamespace } from "./namespace-remap.ts";
 import { fenceLateRequests } from "./request-fence.ts";
 import { StallGuard } from "./stall-guard.ts";
 import { type RecoveryCounters, type SubscriptionGap, SubscriptionWatch } from "./subscription-watch.ts";
@@ -60,6 +62,11 @@ export interface LinkEvents {
 }
 
 const ServerStateNodeId = "i=2259";
+const NamespaceArrayNodeId = "i=2255";
+/** What node-opcua re-creates a monitored item from (not in its public typings). */
+interface ItemTarget {
+  itemToMonitor?: { nodeId?: NodeId };
+}
 const ServiceLevelNodeId = "i=2267";
 
 /**
@@ -98,12 +105,23 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   readonly #stallGuard: StallGuard;
   lastError: string | undefined;
 
-  constructor(settings: LinkSettings, options: { logger: Logger; clock: Clock }) {
+  /** Canonical ↔ this server's namespace indices, by URI (NamespaceArray read after every connect). */
+  readonly namespaces: LinkNamespaces;
+
+  constructor(
+    settings: LinkSettings,
+    options: { logger: Logger; clock: Clock; namespaces?: CanonicalNamespaces },
+  ) {
     super();
     this.settings = settings;
     this.#logger = options.logger.child({ server: settings.index, url: settings.url });
     this.#clock = options.clock;
-    this.items = new UpstreamItemSet((key, value) => this.emit("value", key, value), this.#logger);
+    this.namespaces = new LinkNamespaces(options.namespaces ?? { uris: null });
+    this.items = new UpstreamItemSet(
+      (key, value) => this.emit("value", key, value),
+      this.#logger,
+      (nodeId) => this.namespaces.toLink(nodeId),
+    );
     const r = settings.reconnect;
     this.#stallGuard = new StallGuard(
       Math.max(15_000, 3 * (r.maxDelayMs + this.#transportTimeoutMs())),
@@ -184,9 +202,18 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       if (this.#watch) this.#watch.recovering = true;
       this.#lose("connection lost");
     });
+    // A new session (the server restarted?): read the NamespaceArray before node-opcua re-creates
+    // the items, and move their NodeIds to the namespaces' new indices.
+    (client as unknown as { beforeSubscriptionRecreate?: unknown }).beforeSubscriptionRecreate = async (
+      session: ClientSession,
+    ) => {
+      if (generation === this.#generation) await this.#readNamespaces(session);
+      return undefined;
+    };
     client.on("connection_reestablished", () => {
       if (generation !== this.#generation) return;
       if (this.#watch) this.#watch.recovering = false;
+      if (this.#session) void this.#readNamespaces(this.#session);
       this.#logger.info("connection re-established");
       this.#probe?.checkNow();
     });
@@ -200,6 +227,8 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       }
       this.#session = session;
       fenceLateRequests(session, s.requestTimeoutMs);
+      await this.#readNamespaces(session);
+      if (generation !== this.#generation) return;
       session.on("session_closed", () => generation === this.#generation && this.#lose("session closed"));
       const subscription = await this.#createSubscription(session);
       if (generation !== this.#generation) return;
@@ -255,6 +284,31 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       this.#updateFacts({ serverState: ServerState[value.value.value as number] ?? "Unknown" });
     } else {
       this.#updateFacts({ serviceLevel: Number(value.value.value) });
+    }
+  }
+
+  /** Read the NamespaceArray; when the order changed, re-point the subscription's items. */
+  async #readNamespaces(session: ClientSession): Promise<void> {
+    try {
+      const [array] = await session.read([{ nodeId: NamespaceArrayNodeId, attributeId: AttributeIds.Value }]);
+      const uris = array?.statusCode.isGood() ? (array.value.value as string[] | null) : null;
+      if (!uris) return;
+      const before = this.namespaces.update([...uris]);
+      if (before === undefined) return;
+      this.#logger.warn({ before, after: uris }, "the server's NamespaceArray changed: NodeIds re-mapped");
+      const monitored = (
+        this.#subscription as unknown as { monitoredItems?: Record<string, ItemTarget> } | null
+      )?.monitoredItems;
+      for (const item of Object.values(monitored ?? {})) {
+        const target = item.itemToMonitor;
+        if (!target?.nodeId) continue;
+        const ns = mapNamespace(target.nodeId.namespace, before, uris);
+        // a new NodeId: the old one may be the canonical spec itself
+        if (ns !== target.nodeId.namespace)
+          target.nodeId = new NodeId(target.nodeId.identifierType, target.nodeId.value, ns);
+      }
+    } catch (error) {
+      this.#logger.warn({ err: error }, "cannot read the NamespaceArray");
     }
   }
 
