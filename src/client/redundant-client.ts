@@ -85,6 +85,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
             ...upstreamSettings(c, server),
             reconnect: c.reconnect,
             requestTimeoutMs: this.#requestTimeoutMs,
+            ...(server.reverseConnect ? { reverseConnect: server.reverseConnect } : {}),
             clientName: `opcua-redundancy-${c.name}`,
           },
           { logger: this.#logger, clock: this.#clock, namespaces: this.#namespaces },

@@ -35,6 +35,16 @@ export const serverOverridesShape = {
       lifetimeCount: integer(3).optional(),
     })
     .optional(),
+  /**
+   * Reverse Connect (Part 6 §7.1.3): the server dials in to `listen`; `url` stays the server's own
+   * endpoint URL (its identity in status and events). `serverUri` accepts only that server.
+   */
+  reverseConnect: z
+    .strictObject({
+      listen: z.string().regex(/^opc\.tcp:\/\/[^/:]+:\d{1,5}\/?$/, { error: "expected opc.tcp://host:port" }),
+      serverUri: z.string().min(1).optional(),
+    })
+    .optional(),
 };
 
 interface PairLike {

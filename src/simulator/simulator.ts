@@ -38,6 +38,8 @@ export interface SimulatorOptions {
   bulk?: number;
   /** Order of the extra namespaces alpha and beta (indices 2 and 3), see namespaces.ts (default normal). */
   namespaceOrder?: NamespaceOrder;
+  /** Reverse Connect: dial this client listener (opc.tcp://host:port) and keep dialing when closed. */
+  reverseConnect?: string;
 }
 
 export interface WriteLogEntry {
@@ -239,6 +241,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       applicationName: { text: name, locale: "en" },
     },
     buildInfo: { productName: name, manufacturerName: "opcua-redundancy" },
+    ...(options.reverseConnect
+      ? {
+          reverseConnect: {
+            connections: [{ endpointUrl: options.reverseConnect }],
+            reconnectDelay: 200,
+            maxReconnectDelay: 1000,
+          },
+        }
+      : {}),
   });
   const ticker = new Ticker({ tickMs, sharedClock, startMs: Date.now() });
   const simulator = new SimulatorImpl(

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import {
   AttributeIds,
+  ClientReverseConnect,
   type ClientSession,
   type ClientSubscription,
   type DataValue,
@@ -35,6 +36,8 @@ export interface LinkSettings {
   reconnect: { initialDelayMs: number; maxDelayMs: number };
   /** Writes and calls not sent within this long are dropped, never sent late (request-fence.ts). */
   requestTimeoutMs: number;
+  /** Reverse Connect: wait for the server to dial in to `listen` instead of dialing `url`. */
+  reverseConnect?: { listen: string; serverUri?: string };
   /** Names this link's client in the server's session diagnostics. */
   clientName: string;
 }
@@ -88,6 +91,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   #facts: ServerFacts = { status: "unknown" };
   #client: OPCUAClient | null = null;
   #transports: TransportTracker | null = null;
+  #reverseListener: ClientReverseConnect | null = null;
   #session: ClientSession | null = null;
   #subscription: ClientSubscription | null = null;
   #probe: HealthProbe | null = null;
@@ -174,7 +178,8 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     if (generation !== this.#generation) return;
     const transports = new TransportTracker();
     const client = OPCUAClient.create({
-      transportFactory: transports,
+      // reverse connect brings its own transports (sockets the server opened)
+      ...(s.reverseConnect ? {} : { transportFactory: transports }),
       applicationName: clientApplicationName,
       clientCertificateManager: certificateManager,
       clientName: `${s.clientName}-${s.index}`,
@@ -218,7 +223,15 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       this.#probe?.checkNow();
     });
     try {
-      await client.connect(s.url);
+      if (s.reverseConnect) {
+        const listener = new ClientReverseConnect({ connectionUrl: s.reverseConnect.listen });
+        this.#reverseListener = listener;
+        await listener.start();
+        if (generation !== this.#generation) return;
+        await client.connectReverse(listener, { serverUri: s.reverseConnect.serverUri });
+      } else {
+        await client.connect(s.url);
+      }
       if (generation !== this.#generation) return;
       const session = await client.createSession();
       if (generation !== this.#generation) {
@@ -372,6 +385,9 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       // A disconnect stuck on a dead link: cut the socket so that nothing keeps the process alive.
       if (ended === undefined) transports?.reset();
     }
+    const listener = this.#reverseListener;
+    this.#reverseListener = null;
+    if (listener) await withTimeout(listener.stop(), 2000).catch(() => undefined);
   }
 
   /** A channel that stays silent this long is broken; the health probe normally notices sooner. */

@@ -18,6 +18,8 @@ export interface SpawnSimulatorOptions {
   bulk?: number;
   /** Order of the extra namespaces (simulator --namespace-order). */
   namespaceOrder?: "normal" | "reversed";
+  /** Reverse Connect: the client listener URL the simulator dials. */
+  reverseConnect?: string;
 }
 
 export interface SimProcess {
@@ -71,6 +73,7 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
     args.push("--shutdown-delay-ms", String(options.shutdownDelayMs));
   if (options.bulk !== undefined) args.push("--bulk", String(options.bulk));
   if (options.namespaceOrder !== undefined) args.push("--namespace-order", options.namespaceOrder);
+  if (options.reverseConnect !== undefined) args.push("--reverse-connect", options.reverseConnect);
   return args;
 }
 

@@ -46,3 +46,29 @@ test("overrides are checked with their path, lifetime against the effective keep
     /at least 3 × keepAliveCount \(600\), got 300/,
   );
 });
+
+test("reverseConnect: a listen URL opc.tcp://host:port and an optional serverUri", () => {
+  const pair = parsePairConfig({
+    ...minimalPair,
+    servers: [
+      {
+        url: "opc.tcp://127.0.0.1:48401",
+        reverseConnect: { listen: "opc.tcp://0.0.0.0:4999", serverUri: "urn:plc-a" },
+      },
+    ],
+  });
+  assert.deepEqual(pair.servers[0]!.reverseConnect, {
+    listen: "opc.tcp://0.0.0.0:4999",
+    serverUri: "urn:plc-a",
+  });
+  const issues = issuesOf(() =>
+    parsePairConfig({
+      ...minimalPair,
+      servers: [
+        { url: "opc.tcp://127.0.0.1:48401", reverseConnect: { listen: "http://x:1", port: 3 } as never },
+      ],
+    }),
+  );
+  assertIssue(issues, "servers[0].reverseConnect.listen", /opc\.tcp:\/\/host:port/);
+  assertIssue(issues, "servers[0].reverseConnect.port", /unknown key/);
+});

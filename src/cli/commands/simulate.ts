@@ -18,7 +18,8 @@ const USAGE =
   "  --shared-clock         Counter = floor(unix_ms / T), source timestamp = tick boundary\n" +
   "  --shutdown-delay-ms D  how long a graceful stop shows ServerState Shutdown (default 2000)\n" +
   "  --bulk N               N extra Int32 variables ns=1;s=Bulk.<i>, set to Counter at every tick\n" +
-  "  --namespace-order O    normal (default) or reversed: order of the extra namespaces alpha, beta\n";
+  "  --namespace-order O    normal (default) or reversed: order of the extra namespaces alpha, beta\n" +
+  "  --reverse-connect URL  Reverse Connect: dial the client listener at URL (and again when closed)\n";
 
 interface SimulateOptions {
   port: number;
@@ -27,6 +28,7 @@ interface SimulateOptions {
   shutdownDelayMs: number;
   bulk: number;
   namespaceOrder: "normal" | "reversed";
+  reverseConnect: string | undefined;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -63,6 +65,7 @@ function parse(args: string[]): SimulateOptions | "help" {
       "shutdown-delay-ms": { type: "string" },
       bulk: { type: "string" },
       "namespace-order": { type: "string" },
+      "reverse-connect": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -76,6 +79,7 @@ function parse(args: string[]): SimulateOptions | "help" {
     shutdownDelayMs: integer("shutdown-delay-ms", values["shutdown-delay-ms"], 2000, 0, 3_600_000),
     bulk: integer("bulk", values.bulk, 0, 0, 1_000_000),
     namespaceOrder: namespaceOrder(values["namespace-order"]),
+    reverseConnect: values["reverse-connect"],
   };
 }
 
