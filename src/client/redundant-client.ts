@@ -22,7 +22,7 @@ import { type Logger, silentLogger } from "../log.ts";
 import { RedundancyMachine } from "../redundancy/machine.ts";
 import type { Decision, PairState, ServerFacts } from "../redundancy/types.ts";
 import { UpstreamLink } from "../upstream/link.ts";
-import type { CanonicalNamespaces, LinkNamespaces } from "../upstream/namespace-remap.ts";
+import { CanonicalNamespaces, type LinkNamespaces } from "../upstream/namespace-remap.ts";
 import { noCommunication } from "./data-values.ts";
 import { ItemRegistry, type ValueListener } from "./item-registry.ts";
 import { isReporting, linkRoles } from "./roles.ts";
@@ -66,7 +66,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   #outageSince: number | null = null;
   #started = false;
   /** Canonical namespace indices: the first NamespaceArray read (see upstream/namespace-remap.ts). */
-  readonly #namespaces: CanonicalNamespaces = { uris: null };
+  readonly #namespaces = new CanonicalNamespaces();
 
   constructor(config: PairConfigInput | PairConfig, options: RedundantClientOptions = {}) {
     super();

@@ -18,7 +18,7 @@ import { clientApplicationName, clientCertificateManager } from "./client-pki.ts
 import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { UpstreamItemSet } from "./item-set.ts";
-import { type CanonicalNamespaces, LinkNamespaces, mapNamespace } from "./namespace-remap.ts";
+import { CanonicalNamespaces, LinkNamespaces, mapNamespace } from "./namespace-remap.ts";
 import { fenceLateRequests } from "./request-fence.ts";
 import { StallGuard } from "./stall-guard.ts";
 import { type RecoveryCounters, type SubscriptionGap, SubscriptionWatch } from "./subscription-watch.ts";
@@ -111,6 +111,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
 
   /** Canonical ↔ this server's namespace indices, by URI (NamespaceArray read after every connect). */
   readonly namespaces: LinkNamespaces;
+  readonly #canonical: CanonicalNamespaces;
 
   constructor(
     settings: LinkSettings,
@@ -120,7 +121,8 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.settings = settings;
     this.#logger = options.logger.child({ server: settings.index, url: settings.url });
     this.#clock = options.clock;
-    this.namespaces = new LinkNamespaces(options.namespaces ?? { uris: null });
+    this.#canonical = options.namespaces ?? new CanonicalNamespaces();
+    this.namespaces = new LinkNamespaces(this.#canonical, settings.index);
     this.items = new UpstreamItemSet(
       (key, value) => this.emit("value", key, value),
       this.#logger,
@@ -199,6 +201,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.#setState("connecting", "connecting");
     client.on("backoff", (count: number, delay: number) => {
       if (generation !== this.#generation) return;
+      if (s.index === 0) this.#canonical.primaryUnavailable();
       this.lastError = `connection attempt ${count + 1} failed, next in ${delay} ms`;
       if (this.#state !== "lost") this.#setState("lost", "cannot connect");
     });
@@ -241,6 +244,8 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       this.#session = session;
       fenceLateRequests(session, s.requestTimeoutMs);
       await this.#readNamespaces(session);
+      // the items use canonical NodeIds: the table must be known before they are created
+      await this.namespaces.settle(2 * (s.statusQuery.intervalMs + s.statusQuery.timeoutMs));
       if (generation !== this.#generation) return;
       session.on("session_closed", () => generation === this.#generation && this.#lose("session closed"));
       const subscription = await this.#createSubscription(session);
@@ -264,6 +269,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       // connect() retries forever; reaching here means the session or subscription failed.
       this.lastError = error instanceof Error ? error.message : String(error);
       this.#logger.warn({ err: error }, "upstream session setup failed; retrying");
+      if (s.index === 0) this.#canonical.primaryUnavailable();
       await this.#disconnect("setup failed");
       if (this.#role !== "off")
         setTimeout(() => this.#role !== "off" && this.#connect(), s.reconnect.maxDelayMs);

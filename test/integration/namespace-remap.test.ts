@@ -20,7 +20,7 @@ async function readTag(client: RedundantClient): Promise<unknown> {
   return value?.statusCode.isGood() ? value.value.value : value?.statusCode.name;
 }
 
-async function setUp(orders: ("normal" | "reversed")[], mode: "hot" | "cold") {
+async function setUp(orders: ("normal" | "reversed")[], mode: "hot" | "cold", primaryDelayMs = 0) {
   const sims: SimProcess[] = [];
   const proxies: FaultProxy[] = [];
   for (const namespaceOrder of orders) {
@@ -28,6 +28,8 @@ async function setUp(orders: ("normal" | "reversed")[], mode: "hot" | "cold") {
     sims.push(sim);
     proxies.push(await startFaultProxy({ port: sim.port }));
   }
+  // a slow primary: the secondary reads its NamespaceArray first, yet the primary's stays canonical
+  if (primaryDelayMs > 0) proxies[0]!.setMode({ delayMs: primaryDelayMs });
   const client = new RedundantClient({
     name: "ns",
     mode,
@@ -50,9 +52,10 @@ async function setUp(orders: ("normal" | "reversed")[], mode: "hot" | "cold") {
 test("a pair whose servers order their namespaces differently: same NodeId, same node on both", {
   timeout: INTEGRATION_TEST_TIMEOUT_MS,
 }, async () => {
-  const rig = await setUp(["normal", "reversed"], "hot");
+  const rig = await setUp(["normal", "reversed"], "hot", 300);
   try {
     await waitFor(() => rig.client.status().activeIndex === 0, 30_000, "the primary active");
+    rig.proxies[0]!.setMode("pass");
     assert.equal(await readTag(rig.client), "alpha");
     await waitFor(() => rig.tags.length > 0, 10_000, "the Tag monitored");
     await rig.sims[0]!.kill();
