@@ -35,7 +35,8 @@ async function setUp(orders: ("normal" | "reversed")[], mode: "hot" | "cold", pr
     mode,
     servers: proxies.map((p) => ({ url: p.url })),
     statusQuery: testStatusQuery,
-    failback: { policy: "manual", holdMs: 0 },
+    // auto: the slow primary may answer after the secondary took over at start
+    failback: { policy: "auto", holdMs: 500 },
   });
   const tags: string[] = [];
   client.monitor(TAG, {}, (dv: DataValue) => {
@@ -52,12 +53,12 @@ async function setUp(orders: ("normal" | "reversed")[], mode: "hot" | "cold", pr
 test("a pair whose servers order their namespaces differently: same NodeId, same node on both", {
   timeout: INTEGRATION_TEST_TIMEOUT_MS,
 }, async () => {
-  const rig = await setUp(["normal", "reversed"], "hot", 300);
+  const rig = await setUp(["normal", "reversed"], "hot", 100);
   try {
     await waitFor(() => rig.client.status().activeIndex === 0, 30_000, "the primary active");
-    rig.proxies[0]!.setMode("pass");
     assert.equal(await readTag(rig.client), "alpha");
     await waitFor(() => rig.tags.length > 0, 10_000, "the Tag monitored");
+    rig.proxies[0]!.setMode("pass");
     await rig.sims[0]!.kill();
     await waitFor(() => rig.client.status().activeIndex === 1, 15_000, "failover to the reversed server");
     assert.equal(await readTag(rig.client), "alpha", "the secondary's alpha is its ns=3");
