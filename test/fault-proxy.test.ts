@@ -151,6 +151,26 @@ test("blackhole holds bytes both ways; they flow in order after pass", async () 
   await waitFor(() => fresh.text() === "fresh", 2000, "the connection accepted during blackhole to work");
 });
 
+test("blackhole: bytes of a sender that aborts with an RST never arrive; a FIN's bytes do", async () => {
+  const p = await freshProxy();
+  const aborted = await client(p.port);
+  const closed = await client(p.port);
+  await waitFor(() => p.connectionCount === 2, 2000, "both connections");
+  p.setMode("blackhole");
+  aborted.socket.write("aborted-bytes,");
+  closed.socket.write("closed-bytes,");
+  await delay(100); // the proxy has read both writes (it holds them in user space)
+  aborted.socket.resetAndDestroy();
+  closed.socket.end();
+  await delay(100);
+  const before = echo.received();
+  p.setMode("pass");
+  await waitFor(() => echo.received().includes("closed-bytes,"), 2000, "the closed sender's bytes");
+  await delay(200);
+  assert.equal(echo.received().includes("aborted-bytes,"), false, "the aborted sender's bytes arrived");
+  assert.ok(before.length <= echo.received().length);
+});
+
 test("halfOpen forwards client→server and holds server→client", async () => {
   const p = await freshProxy();
   const c = await client(p.port);

@@ -19,11 +19,13 @@ import {
 import { type Clock, systemClock } from "../clock.ts";
 import { parsePairConfig } from "../config/load.ts";
 import type { PairConfig, PairConfigInput } from "../config/schema.ts";
+import { upstreamSettings } from "../config/schema-upstream.ts";
 import { RedundancyError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { RedundancyMachine } from "../redundancy/machine.ts";
 import type { Decision, PairState, ServerFacts } from "../redundancy/types.ts";
 import { UpstreamLink } from "../upstream/link.ts";
+import { CanonicalNamespaces, type LinkNamespaces } from "../upstream/namespace-remap.ts";
 import { noCommunication } from "./data-values.ts";
 import { ItemRegistry, type ValueListener } from "./item-registry.ts";
 import { isReporting, linkRoles } from "./roles.ts";
@@ -60,10 +62,14 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   readonly #coldStandbys = new Set<number>();
   #wakeTimer: NodeJS.Timeout | null = null;
   #failovers = 0;
+  /** The server that was active last, kept while none is (cold mode keeps its items). */
+  #lastActive: number | null = null;
   #lastFailover: FailoverEvent | null = null;
   /** When the active server stopped serving (for failover durations), or every server was lost. */
   #outageSince: number | null = null;
   #started = false;
+  /** Canonical namespace indices: the first NamespaceArray read (see upstream/namespace-remap.ts). */
+  readonly #namespaces = new CanonicalNamespaces();
 
   constructor(config: PairConfigInput | PairConfig, options: RedundantClientOptions = {}) {
     super();
@@ -79,12 +85,13 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
             index,
             url: server.url,
             statusQuery: c.statusQuery,
-            subscription: c.subscription,
-            session: c.session,
+            ...upstreamSettings(c, server),
             reconnect: c.reconnect,
+            requestTimeoutMs: this.#requestTimeoutMs,
+            ...(server.reverseConnect ? { reverseConnect: server.reverseConnect } : {}),
             clientName: `opcua-redundancy-${c.name}`,
           },
-          { logger: this.#logger, clock: this.#clock },
+          { logger: this.#logger, clock: this.#clock, namespaces: this.#namespaces },
         ),
     );
     this.#machine = new RedundancyMachine(
@@ -102,10 +109,24 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       },
       this.#clock.now(),
     );
-    this.#items = new ItemRegistry(this.#links, { buffered: c.mode === "hot", bufferSize: c.hot.bufferSize });
+    // Every mode buffers values that arrive from a server while it is not active: in hot mode the
+    // standbys' streams, in every mode what a recovering server republishes (§6.7) before the pair
+    // makes it active again (with one server, or when it was the last one up).
+    this.#items = new ItemRegistry(this.#links, { buffered: true, bufferSize: c.hot.bufferSize });
     for (const link of this.#links) {
       link.on("facts", (facts) => this.#onFacts(link.settings.index, facts));
       link.on("state", (change) => this.emit("linkStateChanged", change));
+      link.on("gap", (gap) =>
+        this.emit("gap", {
+          server: gap.url,
+          index: gap.server,
+          subscriptionId: gap.subscriptionId,
+          missingMessages: gap.missingMessages,
+          cause: gap.cause,
+          recovered: gap.recovered,
+          at: new Date(this.#clock.now()),
+        }),
+      );
     }
   }
 
@@ -177,16 +198,31 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         ? n
         : { nodeId: n as NodeIdLike, attributeId: AttributeIds.Value },
     );
-    return this.#onActive("read", (session) => session.read(toRead, maxAge));
+    return this.#onActive("read", (session, ns) =>
+      session.read(
+        toRead.map((n) => ({ ...n, nodeId: ns.toLink(n.nodeId as NodeIdLike) })),
+        maxAge,
+      ),
+    );
   }
 
   /** Writes go to the active server only; with none active they fail at once and are never retried. */
   write(nodes: readonly WriteValueOptions[]): Promise<StatusCode[]> {
-    return this.#onActive("write", (session) => session.write([...nodes]));
+    return this.#onActive("write", (session, ns) =>
+      session.write(nodes.map((n) => ({ ...n, nodeId: ns.toLink(n.nodeId as NodeIdLike) }))),
+    );
   }
 
   call(methods: readonly CallMethodRequestLike[]): Promise<CallMethodResult[]> {
-    return this.#onActive("call", (session) => session.call([...methods]));
+    return this.#onActive("call", (session, ns) =>
+      session.call(
+        methods.map((m) => ({
+          ...m,
+          objectId: ns.toLink(m.objectId as NodeIdLike),
+          methodId: ns.toLink(m.methodId as NodeIdLike),
+        })),
+      ),
+    );
   }
 
   /**
@@ -201,7 +237,18 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   }
 
   browse(nodes: readonly BrowseDescriptionLike[]): Promise<BrowseResult[]> {
-    return this.#onActive("browse", (session) => session.browse([...nodes]));
+    return this.#onActive("browse", async (session, ns) => {
+      const toBrowse = nodes.map((n) =>
+        typeof n === "object" && n !== null && "nodeId" in n
+          ? {
+              ...n,
+              nodeId: ns.toLink(n.nodeId as NodeIdLike),
+              ...(n.referenceTypeId ? { referenceTypeId: ns.toLink(n.referenceTypeId as NodeIdLike) } : {}),
+            }
+          : ns.toLink(n as NodeIdLike).toString(),
+      ) as BrowseDescriptionLike[];
+      return ns.browseResultsToCanonical(await session.browse(toBrowse));
+    });
   }
 
   /** Continuation points belong to the session that made them: valid only until a failover. */
@@ -209,8 +256,10 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     continuationPoints: readonly Buffer[],
     releaseContinuationPoints = false,
   ): Promise<BrowseResult[]> {
-    return this.#onActive("browseNext", (session) =>
-      session.browseNext([...continuationPoints], releaseContinuationPoints),
+    return this.#onActive("browseNext", async (session, ns) =>
+      ns.browseResultsToCanonical(
+        await session.browseNext([...continuationPoints], releaseContinuationPoints),
+      ),
     );
   }
 
@@ -250,6 +299,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         serverState: link.facts.serverState ?? null,
         serviceLevel: link.facts.serviceLevel ?? null,
         lastError: link.lastError ?? null,
+        recovery: { ...link.recovery },
       })),
     };
   }
@@ -282,6 +332,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     const wasLost = this.#state === "allLost";
     const outageSince = this.#outageSince;
     this.#outageSince = null;
+    this.#lastActive = to;
     this.#items.forEachMirror((mirror) => mirror.activate(to));
     this.#logger.info({ from, to, reason, detail }, "active server");
     if (wasLost) {
@@ -324,6 +375,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       mode: this.config.mode,
       serverCount: this.#links.length,
       active,
+      lastActive: this.#lastActive,
       coldStandbys: this.#coldStandbys,
     });
     this.#links.forEach((link, i) => {
@@ -366,7 +418,10 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     this.emit("stateChanged", { from, to, reason });
   }
 
-  async #onActive<T>(operation: string, run: (session: ClientSession) => Promise<T>): Promise<T> {
+  async #onActive<T>(
+    operation: string,
+    run: (session: ClientSession, namespaces: LinkNamespaces) => Promise<T>,
+  ): Promise<T> {
     const active = this.#machine.active;
     const session = active === null ? null : this.#links[active]!.session;
     if (!session) {
@@ -386,7 +441,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       }, this.#requestTimeoutMs);
     });
     try {
-      return await Promise.race([run(session), timeout]);
+      return await Promise.race([run(session, this.#links[active!]!.namespaces), timeout]);
     } catch (error) {
       if (error instanceof RedundancyError) throw error;
       const message = error instanceof Error ? error.message : String(error);

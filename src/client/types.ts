@@ -1,5 +1,6 @@
 import type { PairState, SwitchReason } from "../redundancy/types.ts";
 import type { LinkRole, LinkState, LinkStateChange } from "../upstream/link.ts";
+import type { RecoveryCounters } from "../upstream/subscription-watch.ts";
 
 export interface FailoverEvent {
   /** URL of the previous active server (null when there was none). */
@@ -37,7 +38,21 @@ export interface RecoveredEvent {
   at: Date;
 }
 
+/** Notifications an upstream server published that its subscription never delivered. */
+export interface GapEvent {
+  server: string;
+  index: number;
+  subscriptionId: number;
+  /** NotificationMessages missing; null when unknown (the subscription had to be re-created). */
+  missingMessages: number | null;
+  cause: "sequence" | "recreated";
+  /** How the values were made current: ResendData, a Read of every item, the re-created items' initial values. */
+  recovered: "resendData" | "read" | "initialValues" | "failed";
+  at: Date;
+}
+
 export interface RedundantClientEvents {
+  gap: [GapEvent];
   stateChanged: [StateChangeEvent];
   failover: [FailoverEvent];
   linkStateChanged: [LinkStateChange];
@@ -54,6 +69,8 @@ export interface ServerStatus {
   serverState: string | null;
   serviceLevel: number | null;
   lastError: string | null;
+  /** What reconnects fetched with Republish and what was lost (gaps), since start. */
+  recovery: RecoveryCounters;
 }
 
 export interface PairStatus {

@@ -18,6 +18,7 @@ import {
 } from "./checks.ts";
 import { COMPARISON_OPS, DEFAULTS, LIMITS, LOG_LEVELS, MODES } from "./defaults.ts";
 import { describeValue } from "./issues.ts";
+import { checkServerOverrides, serverOverridesShape } from "./schema-upstream.ts";
 
 /**
  * An integer in [min, max], with one message naming the range. (Not `z.int()`: its issue aborts the
@@ -50,6 +51,7 @@ export const serverConfigSchema = z
     url: z.string().superRefine(checkOpcTcpUrl),
     /** A label for logs, status and diagnostics; default: host:port[/path] of the URL. */
     name: z.string().min(1).max(LIMITS.pairName.maxLength).optional(),
+    ...serverOverridesShape,
   })
   .overwrite((server) =>
     server.name === undefined ? { ...server, name: labelFromUrl(server.url) } : server,
@@ -145,7 +147,8 @@ export const pairConfigSchema = z
       })
       .prefault({}),
   })
-  .superRefine(checkPair, { when: always });
+  .superRefine(checkPair, { when: always })
+  .superRefine(checkServerOverrides, { when: always });
 
 export const gatewayConfigSchema = z
   .strictObject({

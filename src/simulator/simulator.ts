@@ -16,6 +16,7 @@ import {
 import { RedundancyError } from "../errors.ts";
 import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "./address-space.ts";
 import { type BulkNodes, buildBulkNodes } from "./bulk.ts";
+import { buildExtraNamespaces, type NamespaceOrder } from "./namespaces.ts";
 import { createSimulatorCertificateManagers } from "./pki.ts";
 import { bindStandardNodes, type StandardNodes } from "./standard-nodes.ts";
 import { Ticker } from "./ticker.ts";
@@ -35,6 +36,10 @@ export interface SimulatorOptions {
   name?: string;
   /** Extra Int32 variables ns=1;s=Bulk.<i>, all set to Counter at every tick (default 0). */
   bulk?: number;
+  /** Order of the extra namespaces alpha and beta (indices 2 and 3), see namespaces.ts (default normal). */
+  namespaceOrder?: NamespaceOrder;
+  /** Reverse Connect: dial this client listener (opc.tcp://host:port) and keep dialing when closed. */
+  reverseConnect?: string;
 }
 
 export interface WriteLogEntry {
@@ -111,6 +116,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     private readonly ticker: Ticker,
     private readonly shutdownDelayMs: number,
     private readonly bulkCount = 0,
+    private readonly namespaceOrder: NamespaceOrder = "normal",
   ) {
     super();
   }
@@ -122,6 +128,10 @@ class SimulatorImpl extends EventEmitter implements Simulator {
       throw new RedundancyError("ERR_SIMULATOR", "simulator: node-opcua built no address space");
     }
     this.nodes = buildSimulationNodes(addressSpace, { onWrite: (w) => this.onWrite(w), validate });
+    const folder = addressSpace.findNode("ns=1;s=Simulation") as unknown as Parameters<
+      typeof buildExtraNamespaces
+    >[1];
+    buildExtraNamespaces(addressSpace, folder, this.namespaceOrder);
     this.standard = bindStandardNodes(this.server.engine, this.nodes.serviceLevel.get());
     if (this.bulkCount > 0) this.bulk = buildBulkNodes(addressSpace, this.bulkCount);
     this.publish();
@@ -231,6 +241,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       applicationName: { text: name, locale: "en" },
     },
     buildInfo: { productName: name, manufacturerName: "opcua-redundancy" },
+    ...(options.reverseConnect
+      ? {
+          reverseConnect: {
+            connections: [{ endpointUrl: options.reverseConnect }],
+            reconnectDelay: 200,
+            maxReconnectDelay: 1000,
+          },
+        }
+      : {}),
   });
   const ticker = new Ticker({ tickMs, sharedClock, startMs: Date.now() });
   const simulator = new SimulatorImpl(
@@ -238,6 +257,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ticker,
     shutdownDelayMs,
     Math.max(0, Math.floor(options.bulk ?? 0)),
+    options.namespaceOrder,
   );
   try {
     await simulator.start(host);

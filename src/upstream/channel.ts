@@ -1,10 +1,46 @@
-import type { OPCUAClient } from "node-opcua";
+import {
+  defaultClientTransportFactory,
+  type IClientTransport,
+  type IClientTransportFactory,
+  type OPCUAClient,
+  type TransportSettingsOptions,
+} from "node-opcua";
+
+/**
+ * Creates the client's TCP transports (node-opcua's default ones) and remembers the current one,
+ * so that an abandoned connection can be aborted with a TCP reset.
+ */
+export class TransportTracker implements IClientTransportFactory {
+  #current: IClientTransport | null = null;
+
+  create(settings?: TransportSettingsOptions): IClientTransport {
+    const transport = defaultClientTransportFactory.create(settings);
+    this.#current = transport;
+    return transport;
+  }
+
+  /**
+   * Abort the current connection with an RST: the kernel discards the bytes not yet delivered,
+   * so a Write or Call sent into a dead link cannot reach the server when the link comes back
+   * (a plain close would let TCP retransmit them, FIN after).
+   */
+  reset(): void {
+    const socket = (this.#current as unknown as { _socket?: { resetAndDestroy?(): void } } | null)?._socket;
+    try {
+      socket?.resetAndDestroy?.();
+    } catch {
+      // already closed
+    }
+  }
+}
 
 /**
  * node-opcua's own keep-alive manager breaks a silent channel this way (`forceConnectionBreak`), so
- * that the ordinary reconnect path runs; the property is not in its public typings.
+ * that the ordinary reconnect path runs; the property is not in its public typings. The socket is
+ * reset first (see TransportTracker.reset).
  */
-export function breakChannel(client: OPCUAClient | null): void {
+export function breakChannel(client: OPCUAClient | null, transports?: TransportTracker): void {
+  transports?.reset();
   const channel = (client as unknown as { _secureChannel?: { forceConnectionBreak(): void } } | null)
     ?._secureChannel;
   channel?.forceConnectionBreak();

@@ -1,6 +1,7 @@
 import {
   AttributeIds,
   type ClientMonitoredItemBase,
+  type ClientSession,
   type ClientSessionRawSubscriptionService,
   type ClientSubscription,
   DataValue,
@@ -68,9 +69,17 @@ export class UpstreamItemSet {
   #mode: MonitoringMode = MonitoringMode.Reporting;
   readonly #creations = new Semaphore(MAX_CREATIONS_IN_FLIGHT);
 
-  constructor(onValue: (key: string, value: DataValue) => void, logger: Logger) {
+  /** Canonical NodeId → this server's namespace indices. */
+  readonly #toLink: (nodeId: NodeId) => NodeId;
+
+  constructor(
+    onValue: (key: string, value: DataValue) => void,
+    logger: Logger,
+    toLink: (nodeId: NodeId) => NodeId = (nodeId) => nodeId,
+  ) {
     this.#onValue = onValue;
     this.#logger = logger;
+    this.#toLink = toLink;
   }
 
   get size(): number {
@@ -102,6 +111,22 @@ export class UpstreamItemSet {
     });
     const deletions = Promise.all(monitored.map((m) => m.terminate().catch(() => undefined)));
     await Promise.race([deletions, deadline]).finally(() => clearTimeout(timer));
+  }
+
+  /** Read every item once and hand the values on like notifications (after an unfillable gap). */
+  async readAll(session: ClientSession): Promise<void> {
+    const entries = [...this.#items.entries()];
+    if (entries.length === 0) return;
+    const values = await session.read(
+      entries.map(([, r]) => ({
+        nodeId: r.spec.nodeId,
+        attributeId: r.spec.attributeId ?? AttributeIds.Value,
+      })),
+    );
+    values.forEach((value, i) => {
+      const [key, record] = entries[i]!;
+      if (this.#items.get(key) === record) this.#onValue(key, value);
+    });
   }
 
   /** After a reconnect: create again the items whose creation failed. */
@@ -162,7 +187,10 @@ export class UpstreamItemSet {
     if (!subscription || this.#items.get(key) !== record) return;
     try {
       const monitored = await subscription.monitor(
-        { nodeId: record.spec.nodeId, attributeId: record.spec.attributeId ?? AttributeIds.Value },
+        {
+          nodeId: this.#toLink(record.spec.nodeId),
+          attributeId: record.spec.attributeId ?? AttributeIds.Value,
+        },
         {
           samplingInterval: record.spec.samplingInterval,
           queueSize: record.spec.queueSize,

@@ -1,9 +1,11 @@
 import { EventEmitter } from "node:events";
 import {
   AttributeIds,
+  ClientReverseConnect,
   type ClientSession,
   type ClientSubscription,
   type DataValue,
+  NodeId,
   OPCUAClient,
   ServerState,
   TimestampsToReturn,
@@ -11,11 +13,15 @@ import {
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
-import { breakChannel, withTimeout } from "./channel.ts";
+import { breakChannel, TransportTracker, withTimeout } from "./channel.ts";
 import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
+import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { UpstreamItemSet } from "./item-set.ts";
+import { CanonicalNamespaces, LinkNamespaces, mapNamespace } from "./namespace-remap.ts";
+import { fenceLateRequests } from "./request-fence.ts";
 import { StallGuard } from "./stall-guard.ts";
+import { type RecoveryCounters, type SubscriptionGap, SubscriptionWatch } from "./subscription-watch.ts";
 
 export type LinkState = "idle" | "connecting" | "connected" | "lost" | "stopped";
 /** off: no connection. watch: session and health checks only. full: also carries the data items. */
@@ -28,6 +34,10 @@ export interface LinkSettings {
   subscription: { publishingIntervalMs: number; keepAliveCount: number; lifetimeCount: number };
   session: { timeoutMs: number };
   reconnect: { initialDelayMs: number; maxDelayMs: number };
+  /** Writes and calls not sent within this long are dropped, never sent late (request-fence.ts). */
+  requestTimeoutMs: number;
+  /** Reverse Connect: wait for the server to dial in to `listen` instead of dialing `url`. */
+  reverseConnect?: { listen: string; serverUri?: string };
   /** Names this link's client in the server's session diagnostics. */
   clientName: string;
 }
@@ -40,13 +50,26 @@ export interface LinkStateChange {
   reason: string;
 }
 
+/** Notifications this link's subscription never delivered, and how its values were made current. */
+export interface LinkGap extends SubscriptionGap {
+  server: number;
+  url: string;
+  recovered: GapRecovery;
+}
+
 export interface LinkEvents {
   facts: [ServerFacts];
+  gap: [LinkGap];
   state: [LinkStateChange];
   value: [key: string, value: DataValue];
 }
 
 const ServerStateNodeId = "i=2259";
+const NamespaceArrayNodeId = "i=2255";
+/** What node-opcua re-creates a monitored item from (not in its public typings). */
+interface ItemTarget {
+  itemToMonitor?: { nodeId?: NodeId };
+}
 const ServiceLevelNodeId = "i=2267";
 
 /**
@@ -67,21 +90,44 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   #role: LinkRole = "off";
   #facts: ServerFacts = { status: "unknown" };
   #client: OPCUAClient | null = null;
+  #transports: TransportTracker | null = null;
+  #reverseListener: ClientReverseConnect | null = null;
   #session: ClientSession | null = null;
   #subscription: ClientSubscription | null = null;
   #probe: HealthProbe | null = null;
+  #watch: SubscriptionWatch | null = null;
+  /** What §6.7 recovery fetched (Republish) and missed, over the link's life. */
+  readonly recovery: RecoveryCounters = {
+    republishedMessages: 0,
+    republishedValues: 0,
+    gaps: 0,
+    missingMessages: 0,
+  };
   /** Bumped on every start/stop so that late callbacks of an old connection are ignored. */
   #generation = 0;
   #retryTimer: NodeJS.Timeout | null = null;
   readonly #stallGuard: StallGuard;
   lastError: string | undefined;
 
-  constructor(settings: LinkSettings, options: { logger: Logger; clock: Clock }) {
+  /** Canonical ↔ this server's namespace indices, by URI (NamespaceArray read after every connect). */
+  readonly namespaces: LinkNamespaces;
+  readonly #canonical: CanonicalNamespaces;
+
+  constructor(
+    settings: LinkSettings,
+    options: { logger: Logger; clock: Clock; namespaces?: CanonicalNamespaces },
+  ) {
     super();
     this.settings = settings;
     this.#logger = options.logger.child({ server: settings.index, url: settings.url });
     this.#clock = options.clock;
-    this.items = new UpstreamItemSet((key, value) => this.emit("value", key, value), this.#logger);
+    this.#canonical = options.namespaces ?? new CanonicalNamespaces();
+    this.namespaces = new LinkNamespaces(this.#canonical, settings.index);
+    this.items = new UpstreamItemSet(
+      (key, value) => this.emit("value", key, value),
+      this.#logger,
+      (nodeId) => this.namespaces.toLink(nodeId),
+    );
     const r = settings.reconnect;
     this.#stallGuard = new StallGuard(
       Math.max(15_000, 3 * (r.maxDelayMs + this.#transportTimeoutMs())),
@@ -132,7 +178,10 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     const s = this.settings;
     const certificateManager = await clientCertificateManager();
     if (generation !== this.#generation) return;
+    const transports = new TransportTracker();
     const client = OPCUAClient.create({
+      // reverse connect brings its own transports (sockets the server opened)
+      ...(s.reverseConnect ? {} : { transportFactory: transports }),
       applicationName: clientApplicationName,
       clientCertificateManager: certificateManager,
       clientName: `${s.clientName}-${s.index}`,
@@ -148,20 +197,44 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       },
     });
     this.#client = client;
+    this.#transports = transports;
     this.#setState("connecting", "connecting");
     client.on("backoff", (count: number, delay: number) => {
       if (generation !== this.#generation) return;
+      if (s.index === 0) this.#canonical.primaryUnavailable();
       this.lastError = `connection attempt ${count + 1} failed, next in ${delay} ms`;
       if (this.#state !== "lost") this.#setState("lost", "cannot connect");
     });
-    client.on("connection_lost", () => generation === this.#generation && this.#lose("connection lost"));
+    client.on("connection_lost", () => {
+      if (generation !== this.#generation) return;
+      if (this.#watch) this.#watch.recovering = true;
+      this.#lose("connection lost");
+    });
+    // A new session (the server restarted?): read the NamespaceArray before node-opcua re-creates
+    // the items, and move their NodeIds to the namespaces' new indices.
+    (client as unknown as { beforeSubscriptionRecreate?: unknown }).beforeSubscriptionRecreate = async (
+      session: ClientSession,
+    ) => {
+      if (generation === this.#generation) await this.#readNamespaces(session);
+      return undefined;
+    };
     client.on("connection_reestablished", () => {
       if (generation !== this.#generation) return;
+      if (this.#watch) this.#watch.recovering = false;
+      if (this.#session) void this.#readNamespaces(this.#session);
       this.#logger.info("connection re-established");
       this.#probe?.checkNow();
     });
     try {
-      await client.connect(s.url);
+      if (s.reverseConnect) {
+        const listener = new ClientReverseConnect({ connectionUrl: s.reverseConnect.listen });
+        this.#reverseListener = listener;
+        await listener.start();
+        if (generation !== this.#generation) return;
+        await client.connectReverse(listener, { serverUri: s.reverseConnect.serverUri });
+      } else {
+        await client.connect(s.url);
+      }
       if (generation !== this.#generation) return;
       const session = await client.createSession();
       if (generation !== this.#generation) {
@@ -169,10 +242,18 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
         return;
       }
       this.#session = session;
+      fenceLateRequests(session, s.requestTimeoutMs);
+      await this.#readNamespaces(session);
+      // the items use canonical NodeIds: the table must be known before they are created
+      await this.namespaces.settle(2 * (s.statusQuery.intervalMs + s.statusQuery.timeoutMs));
+      if (generation !== this.#generation) return;
       session.on("session_closed", () => generation === this.#generation && this.#lose("session closed"));
       const subscription = await this.#createSubscription(session);
       if (generation !== this.#generation) return;
       this.#subscription = subscription;
+      this.#watch = new SubscriptionWatch(subscription, this.recovery, (gap) => {
+        if (generation === this.#generation) void this.#onGap(gap, session);
+      });
       if (this.#role === "full") this.items.attach(subscription);
       this.#probe = new HealthProbe({
         session,
@@ -188,6 +269,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       // connect() retries forever; reaching here means the session or subscription failed.
       this.lastError = error instanceof Error ? error.message : String(error);
       this.#logger.warn({ err: error }, "upstream session setup failed; retrying");
+      if (s.index === 0) this.#canonical.primaryUnavailable();
       await this.#disconnect("setup failed");
       if (this.#role !== "off")
         setTimeout(() => this.#role !== "off" && this.#connect(), s.reconnect.maxDelayMs);
@@ -224,6 +306,41 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     }
   }
 
+  /** Read the NamespaceArray; when the order changed, re-point the subscription's items. */
+  async #readNamespaces(session: ClientSession): Promise<void> {
+    try {
+      const [array] = await session.read([{ nodeId: NamespaceArrayNodeId, attributeId: AttributeIds.Value }]);
+      const uris = array?.statusCode.isGood() ? (array.value.value as string[] | null) : null;
+      if (!uris) return;
+      const before = this.namespaces.update([...uris]);
+      if (before === undefined) return;
+      this.#logger.warn({ before, after: uris }, "the server's NamespaceArray changed: NodeIds re-mapped");
+      const monitored = (
+        this.#subscription as unknown as { monitoredItems?: Record<string, ItemTarget> } | null
+      )?.monitoredItems;
+      for (const item of Object.values(monitored ?? {})) {
+        const target = item.itemToMonitor;
+        if (!target?.nodeId) continue;
+        const ns = mapNamespace(target.nodeId.namespace, before, uris);
+        // a new NodeId: the old one may be the canonical spec itself
+        if (ns !== target.nodeId.namespace)
+          target.nodeId = new NodeId(target.nodeId.identifierType, target.nodeId.value, ns);
+      }
+    } catch (error) {
+      this.#logger.warn({ err: error }, "cannot read the NamespaceArray");
+    }
+  }
+
+  /** A gap Republish could not fill: make the values current again, then report it. */
+  async #onGap(gap: SubscriptionGap, session: ClientSession): Promise<void> {
+    const recovered =
+      gap.cause === "recreated"
+        ? "initialValues" // re-created items report their current values by themselves
+        : await recoverGap(session, gap.subscriptionId, this.items, this.settings.statusQuery.timeoutMs);
+    this.#logger.warn({ ...gap, recovered }, "notifications lost upstream");
+    this.emit("gap", { ...gap, server: this.settings.index, url: this.settings.url, recovered });
+  }
+
   #onProbe(result: ProbeResult): void {
     if (result.ok) {
       this.#updateFacts({ serverState: result.serverState, serviceLevel: result.serviceLevel });
@@ -236,7 +353,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     if (this.#state === "connected" || this.#state === "connecting") {
       this.#lose(result.reason);
       // A silent outage: make node-opcua re-create the channel and re-activate the session.
-      breakChannel(this.#client);
+      breakChannel(this.#client, this.#transports ?? undefined);
     }
   }
 
@@ -253,16 +370,30 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.#retryTimer = null;
     this.#probe?.stop();
     this.#probe = null;
+    this.#watch?.stop();
+    this.#watch = null;
     await this.items.detach({ deleteUpstream: false, timeoutMs: 0 });
     const client = this.#client;
     const session = this.#session;
     this.#client = null;
     this.#session = null;
+    const transports = this.#transports;
+    this.#transports = null;
     this.#subscription = null;
     if (this.#state !== "stopped") this.#setState("idle", reason);
     // Close the session properly: session-limited servers keep stale sessions otherwise.
     if (session) await withTimeout(session.close(true), 2000).catch(() => undefined);
-    if (client) await withTimeout(client.disconnect(), 2000).catch(() => undefined);
+    if (client) {
+      const ended = await withTimeout(
+        client.disconnect().then(() => true),
+        2000,
+      ).catch(() => true);
+      // A disconnect stuck on a dead link: cut the socket so that nothing keeps the process alive.
+      if (ended === undefined) transports?.reset();
+    }
+    const listener = this.#reverseListener;
+    this.#reverseListener = null;
+    if (listener) await withTimeout(listener.stop(), 2000).catch(() => undefined);
   }
 
   /** A channel that stays silent this long is broken; the health probe normally notices sooner. */

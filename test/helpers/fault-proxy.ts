@@ -3,8 +3,11 @@
  * pass, refuse, reset, blackhole (pulled cable), halfOpen (server→client held) and delay.
  *
  * Bytes (and a peer's FIN or RST) travel through one ordered lane per direction. A lane holds
- * its items while the mode blocks its direction; its source socket is paused then, so the kernel
- * buffers fill and TCP backpressure does the rest, as on a real link.
+ * its items while the mode blocks its direction, as a real link's sender keeps unacknowledged
+ * bytes for retransmission: they arrive when the link comes back, followed by a FIN. A sender that
+ * aborts with an RST meanwhile discards them, so a blocked lane drops its bytes on a source RST.
+ * Past HOLD_LIMIT_BYTES the source socket is paused, so kernel buffers fill and TCP backpressure
+ * does the rest.
  */
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 
@@ -43,6 +46,9 @@ function reset(socket: Socket | undefined): void {
   }
 }
 
+/** Bytes a blocked lane takes in before it pauses its source. */
+const HOLD_LIMIT_BYTES = 1024 * 1024;
+
 /** One direction of one connection: source → destination, in order. */
 class Lane {
   readonly items: Item[] = [];
@@ -56,11 +62,20 @@ class Lane {
     private readonly onFlowChange: () => void,
   ) {}
 
-  get blocked(): boolean {
-    return !this.isOpen() || this.waitingForDrain;
+  /** The source must pause: the destination is slow, or a blocked lane holds enough. */
+  get full(): boolean {
+    if (this.waitingForDrain) return true;
+    let held = 0;
+    for (const item of this.items) if (item.kind === "data") held += item.data.length;
+    return held > HOLD_LIMIT_BYTES;
   }
 
   push(item: ItemInput): void {
+    if (item.kind === "reset" && !this.isOpen()) {
+      // The sender aborted: what it sent into a link that delivered nothing dies with it.
+      for (let i = this.items.length - 1; i >= 0; i--)
+        if (this.items[i]!.kind === "data") this.items.splice(i, 1);
+    }
     this.items.push({ ...item, due: Date.now() + this.delayMs() });
     this.pump();
   }
@@ -148,7 +163,7 @@ class Connection {
     ];
     for (const [socket, lane] of lanes) {
       if (!socket || socket.destroyed) continue;
-      const hold = lane.blocked || (lane === this.up && (!this.upstream || this.upstream.connecting));
+      const hold = lane.full;
       if (hold) socket.pause();
       else socket.resume();
     }

@@ -19,6 +19,8 @@ export interface RigOptions {
   tickMs?: number;
   shutdownDelayMs?: number;
   pair?: Partial<PairConfigInput>;
+  /** RedundantClient's requestTimeoutMs (default 5000). */
+  requestTimeoutMs?: number;
 }
 
 export interface Rig {
@@ -67,7 +69,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
         minDwellMs: 500,
         ...options.pair,
       },
-      { logger },
+      { logger, requestTimeoutMs: options.requestTimeoutMs },
     );
     const failovers: FailoverEvent[] = [];
     client.on("failover", (e) => failovers.push(e));

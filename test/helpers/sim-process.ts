@@ -16,6 +16,10 @@ export interface SpawnSimulatorOptions {
   shutdownDelayMs?: number;
   /** Extra variables ns=1;s=Bulk.<i> (for benchmarks). */
   bulk?: number;
+  /** Order of the extra namespaces (simulator --namespace-order). */
+  namespaceOrder?: "normal" | "reversed";
+  /** Reverse Connect: the client listener URL the simulator dials. */
+  reverseConnect?: string;
 }
 
 export interface SimProcess {
@@ -38,8 +42,8 @@ export interface SimProcess {
   thaw(): void;
   /** SIGTERM (graceful shutdown); resolves when the process has exited. */
   terminate(): Promise<void>;
-  /** Starts the simulator again on the same port; the previous process must have exited. */
-  restart(): Promise<void>;
+  /** Starts the simulator again on the same port (with `changes` to its options); the previous process must have exited. */
+  restart(changes?: Partial<SpawnSimulatorOptions>): Promise<void>;
   /** Kills the process if it is running; idempotent. */
   dispose(): Promise<void>;
 }
@@ -68,6 +72,8 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.shutdownDelayMs !== undefined)
     args.push("--shutdown-delay-ms", String(options.shutdownDelayMs));
   if (options.bulk !== undefined) args.push("--bulk", String(options.bulk));
+  if (options.namespaceOrder !== undefined) args.push("--namespace-order", options.namespaceOrder);
+  if (options.reverseConnect !== undefined) args.push("--reverse-connect", options.reverseConnect);
   return args;
 }
 
@@ -210,7 +216,8 @@ class SimProcessImpl extends EventEmitter implements SimProcess {
     await this.exitedPromise;
   }
 
-  async restart(): Promise<void> {
+  async restart(changes: Partial<SpawnSimulatorOptions> = {}): Promise<void> {
+    Object.assign(this.options, changes);
     if (this.running) {
       throw new Error(
         `simulator pid ${this.pid} is still running: kill() or terminate() it before restart()`,

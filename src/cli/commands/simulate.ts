@@ -17,7 +17,9 @@ const USAGE =
   "  --tick-ms T            Counter/Sine period in ms (default 1000, minimum 10)\n" +
   "  --shared-clock         Counter = floor(unix_ms / T), source timestamp = tick boundary\n" +
   "  --shutdown-delay-ms D  how long a graceful stop shows ServerState Shutdown (default 2000)\n" +
-  "  --bulk N               N extra Int32 variables ns=1;s=Bulk.<i>, set to Counter at every tick\n";
+  "  --bulk N               N extra Int32 variables ns=1;s=Bulk.<i>, set to Counter at every tick\n" +
+  "  --namespace-order O    normal (default) or reversed: order of the extra namespaces alpha, beta\n" +
+  "  --reverse-connect URL  Reverse Connect: dial the client listener at URL (and again when closed)\n";
 
 interface SimulateOptions {
   port: number;
@@ -25,6 +27,8 @@ interface SimulateOptions {
   sharedClock: boolean;
   shutdownDelayMs: number;
   bulk: number;
+  namespaceOrder: "normal" | "reversed";
+  reverseConnect: string | undefined;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -41,6 +45,14 @@ function integer(name: string, text: string | undefined, fallback: number, min: 
   return value;
 }
 
+function namespaceOrder(text: string | undefined): "normal" | "reversed" {
+  if (text === undefined || text === "normal" || text === "reversed") return text ?? "normal";
+  throw new RedundancyError(
+    "ERR_INVALID_ARGUMENT",
+    `--namespace-order must be normal or reversed, got "${text}"`,
+  );
+}
+
 function parse(args: string[]): SimulateOptions | "help" {
   const { values } = parseArgs({
     args,
@@ -52,6 +64,8 @@ function parse(args: string[]): SimulateOptions | "help" {
       "shared-clock": { type: "boolean", default: false },
       "shutdown-delay-ms": { type: "string" },
       bulk: { type: "string" },
+      "namespace-order": { type: "string" },
+      "reverse-connect": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -64,6 +78,8 @@ function parse(args: string[]): SimulateOptions | "help" {
     sharedClock: values["shared-clock"] === true,
     shutdownDelayMs: integer("shutdown-delay-ms", values["shutdown-delay-ms"], 2000, 0, 3_600_000),
     bulk: integer("bulk", values.bulk, 0, 0, 1_000_000),
+    namespaceOrder: namespaceOrder(values["namespace-order"]),
+    reverseConnect: values["reverse-connect"],
   };
 }
 
