@@ -37,12 +37,33 @@ export interface RecoveredEvent {
   at: Date;
 }
 
+/** A user-defined monitor item started or stopped failing on a server. */
+export interface MonitorChangedEvent {
+  server: string;
+  index: number;
+  nodeId: string;
+  failing: boolean;
+  reason: string;
+  at: Date;
+}
+
+/** Something about monitor items an operator should know (a raised noChangeMs, failing everywhere). */
+export interface MonitorNoticeEvent {
+  server: string | null;
+  index: number | null;
+  nodeId: string | null;
+  message: string;
+  at: Date;
+}
+
 export interface RedundantClientEvents {
   stateChanged: [StateChangeEvent];
   failover: [FailoverEvent];
   linkStateChanged: [LinkStateChange];
   allServersLost: [AllServersLostEvent];
   recovered: [RecoveredEvent];
+  monitorChanged: [MonitorChangedEvent];
+  monitorNotice: [MonitorNoticeEvent];
 }
 
 export interface ServerStatus {
@@ -54,6 +75,8 @@ export interface ServerStatus {
   serverState: string | null;
   serviceLevel: number | null;
   lastError: string | null;
+  /** User-defined monitor items on this server (failing, or why not evaluated). */
+  monitors: { nodeId: string; failing: boolean; reason: string | null }[];
 }
 
 export interface PairStatus {
@@ -65,6 +88,8 @@ export interface PairStatus {
   failovers: number;
   lastFailover: FailoverEvent | null;
   monitoredItems: number;
+  /** Monitors fail on every connected server: the best of them is active all the same. */
+  monitorsFailingEverywhere: boolean;
   servers: ServerStatus[];
 }
 
