@@ -14,8 +14,23 @@ import { collectEvents, INTEGRATION_TEST_TIMEOUT_MS, waitFor } from "../helpers/
 /** Detection (one tick + one publishing interval) plus slack for a loaded 2-core machine. */
 const TRIGGER_BOUND_MS = 5000;
 
-async function write(rig: Rig, server: number, name: string, dataType: DataType, value: unknown) {
-  assert.equal(await writeDirect(rig.sims[server]!.endpointUrl, `ns=1;s=${name}`, dataType, value), "Good");
+/** Writes to a simulator directly; resolves with the time the simulator applied the write (the fault's time). */
+async function write(
+  rig: Rig,
+  server: number,
+  name: string,
+  dataType: DataType,
+  value: unknown,
+): Promise<number> {
+  const sim = rig.sims[server]!;
+  const nodeId = `ns=1;s=${name}`;
+  const before = sim.writes.length;
+  assert.equal(await writeDirect(sim.endpointUrl, nodeId, dataType, value), "Good");
+  const entry = await sim.waitForWrite(
+    (w) => w.nodeId === nodeId && sim.writes.indexOf(w) >= before,
+    TRIGGER_BOUND_MS,
+  );
+  return Date.parse(entry.time);
 }
 
 function monitorOf(rig: Rig, server: number, index = 0) {
@@ -32,8 +47,7 @@ for (const mode of ["hot", "warm", "cold"] as Mode[]) {
     });
     t.after(() => rig.dispose());
     await rig.counter.waitForMore(10, 10_000, "values from the primary");
-    const faultAt = Date.now();
-    await write(rig, 0, "Quality", DataType.Boolean, false);
+    const faultAt = await write(rig, 0, "Quality", DataType.Boolean, false);
     const failover = await waitFor(() => rig.failovers[0], TRIGGER_BOUND_MS, "the failover");
     assert.equal(failover.toIndex, 1);
     assert.equal(failover.reason, "monitor", failover.detail);
@@ -62,8 +76,7 @@ test("Counter frozen on the primary → failover on noChangeMs", {
   t.after(() => rig.dispose());
   await rig.counter.waitForMore(10, 10_000, "values from the primary");
   assert.equal(rig.failovers.length, 0, "a ticking Counter never trips noChangeMs");
-  const faultAt = Date.now();
-  await write(rig, 0, "Freeze", DataType.Boolean, true);
+  const faultAt = await write(rig, 0, "Freeze", DataType.Boolean, true);
   const failover = await waitFor(() => rig.failovers[0], 1000 + TRIGGER_BOUND_MS, "the failover");
   t.diagnostic(`Counter frozen → failover after ${failover.at.getTime() - faultAt} ms (noChangeMs 1000)`);
   assert.equal(failover.reason, "monitor");
