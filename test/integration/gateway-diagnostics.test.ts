@@ -39,14 +39,21 @@ test("a link-based failover is logged, persisted, mailed, and still shown after 
   const { gateway } = rig;
   assert.ok(gateway.events.list({ kind: "link" }).length >= 2, "link events of the start");
   assert.equal(gateway.events.file, file);
-
+  // On a loaded machine the pair may have started on the secondary and failed back: only what follows counts.
+  // The rig waits for the primary only: a failover (not allLost, then recovered) needs the secondary up.
+  await waitFor(
+    () => gateway.pairs[0]!.status().servers.every((s) => s.state === "connected"),
+    30_000,
+    "both servers connected",
+  );
+  const before = gateway.events.list().at(-1)!.seq;
   const faultAt = Date.now();
   assert.equal(
     await writeDirect(rig.sims[0]!.endpointUrl, "ns=1;s=Quality", DataType.Boolean, false),
     "Good",
   );
   const failover = await waitFor(
-    () => gateway.events.list({ kind: "failover" })[0],
+    () => gateway.events.list({ kind: "failover", since: before })[0],
     10_000,
     "the failover event",
   );
@@ -60,7 +67,11 @@ test("a link-based failover is logged, persisted, mailed, and still shown after 
   assert.ok(trigger, JSON.stringify(gateway.events.list({ kind: "monitor" })));
   assert.match(trigger.message, /status BadNoCommunication/);
 
-  const mail = await waitFor(() => smtp.mails[0], 15_000, "the failover mail");
+  const mail = await waitFor(
+    () => smtp.mails.find((m) => parseMail(m.raw).body.includes(failover.message)),
+    15_000,
+    "the failover mail",
+  );
   const { subject, body } = parseMail(mail.raw);
   assert.match(subject, /failover pair1/);
   assert.match(body, /Date and time: /);
@@ -113,12 +124,22 @@ test("an unwritable log file → memory only with an error event; the gateway ke
   const { gateway } = rig;
   assert.equal(gateway.events.file, null);
   assert.match(gateway.events.list({ kind: "error" })[0]!.message, /events are kept in memory only/);
+  // The rig waits for the primary only: a failover (not allLost, then recovered) needs the secondary up.
+  await waitFor(
+    () => gateway.pairs[0]!.status().servers.every((s) => s.state === "connected"),
+    30_000,
+    "both servers connected",
+  );
+  const before = gateway.events.list().at(-1)!.seq;
   await rig.sims[0]!.kill();
   const failover = await waitFor(
-    () => gateway.events.list({ kind: "failover" })[0],
+    () => gateway.events.list({ kind: "failover", since: before })[0],
     10_000,
     "the failover event",
-  );
+  ).catch((error: unknown) => {
+    const seen = gateway.events.list({ since: before }).map((e) => `${e.kind} ${e.server}: ${e.message}`);
+    throw new Error(`${String(error)}; events since the kill:\n${seen.join("\n")}`);
+  });
   assert.match(failover.message, /commLost/);
   assert.equal(gateway.pairs[0]!.status().activeIndex, 1);
 });
