@@ -26,16 +26,21 @@ import {
 } from "../redundancy/monitor-eval.ts";
 import { withTimeout } from "../upstream/channel.ts";
 import type { LinkStateChange, UpstreamLink } from "../upstream/link.ts";
+import type { MonitorChangedEvent, MonitorNoticeEvent } from "./types.ts";
 
 export interface MonitorItemsEvents {
   /** The number of failing monitors of this server may have changed. */
   changed: [server: number];
-  /** A trigger or a notice of the evaluator. */
-  event: [MonitorEvent];
+  monitorChanged: [MonitorChangedEvent];
+  monitorNotice: [MonitorNoticeEvent];
 }
 
 export interface MonitorItemsSettings {
   monitors: readonly MonitorDefinition[];
+  /** How many failing monitors make a server unfit. */
+  failureCount: number;
+  /** For messages. */
+  serverNames: readonly string[];
   subscription: {
     publishingIntervalMs: number;
     keepAliveCount: number;
@@ -59,19 +64,23 @@ export class MonitorItems extends EventEmitter<MonitorItemsEvents> {
   readonly #logger: Logger;
   readonly #evaluator: MonitorEvaluator;
   readonly #slots: LinkSlot[];
+  /** The active server's index, for messages. */
+  readonly #active: () => number | null;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
+  #failingEverywhere = false;
 
   constructor(
     links: readonly UpstreamLink[],
     settings: MonitorItemsSettings,
-    options: { clock: Clock; logger: Logger },
+    options: { clock: Clock; logger: Logger; active: () => number | null },
   ) {
     super();
     this.#links = links;
     this.#settings = settings;
     this.#clock = options.clock;
     this.#logger = options.logger;
+    this.#active = options.active;
     this.#evaluator = new MonitorEvaluator(settings.monitors, links.length);
     this.#slots = links.map(() => ({ generation: 0, subscription: null }));
     if (settings.monitors.length === 0) return;
@@ -84,6 +93,16 @@ export class MonitorItems extends EventEmitter<MonitorItemsEvents> {
 
   states(server: number): MonitorState[] {
     return this.#evaluator.states(server);
+  }
+
+  /** Every connected server has enough failing monitors to be unfit: the best of them is used all the same. */
+  get failingEverywhere(): boolean {
+    const connected = this.#links.flatMap((link, i) => (link.state === "connected" ? [i] : []));
+    return (
+      this.#settings.monitors.length > 0 &&
+      connected.length > 0 &&
+      connected.every((i) => this.#evaluator.failingCount(i) >= this.#settings.failureCount)
+    );
   }
 
   stop(): void {
@@ -187,21 +206,48 @@ export class MonitorItems extends EventEmitter<MonitorItemsEvents> {
 
   /** Publish the evaluator's events, tell the client when verdicts changed, re-arm the timer. */
   #apply(events: MonitorEvent[], server: number | null): void {
-    let changed = false;
+    const changed = new Set<number>();
     for (const event of events) {
-      if (event.kind === "trigger") changed = true;
-      this.#logger.info(
-        { ...event, server: event.server },
-        event.kind === "trigger" ? "monitor trigger" : "monitor notice",
-      );
-      this.emit("event", event);
+      this.#logger.info({ ...event }, event.kind === "trigger" ? "monitor trigger" : "monitor notice");
+      this.#publish(event);
+      if (event.kind === "trigger") changed.add(event.server);
     }
-    if (changed) {
-      const servers = new Set(events.map((e) => e.server));
-      if (server !== null) servers.add(server);
-      for (const s of servers) this.emit("changed", s);
-    }
+    if (changed.size > 0 && server !== null) changed.add(server);
+    for (const s of changed) this.emit("changed", s);
+    if (changed.size > 0) this.#checkEverywhere();
     this.#schedule();
+  }
+
+  #publish(event: MonitorEvent): void {
+    const server = this.#links[event.server]!.settings.url;
+    const at = new Date(this.#clock.now());
+    if (event.kind === "trigger") {
+      const { nodeId, failing, reason } = event;
+      this.emit("monitorChanged", { server, index: event.server, nodeId, failing, reason, at });
+    } else {
+      const message = `noChangeMs of ${event.nodeId} raised from ${event.configuredMs} to ${event.effectiveMs} ms (2 × its update rate of ${event.updateRateMs} ms)`;
+      this.emit("monitorNotice", { server, index: event.server, nodeId: event.nodeId, message, at });
+    }
+  }
+
+  /** Say when monitors start or stop failing on every connected server. */
+  #checkEverywhere(): void {
+    const everywhere = this.failingEverywhere;
+    if (everywhere === this.#failingEverywhere) return;
+    this.#failingEverywhere = everywhere;
+    const active = this.#active();
+    const name = active === null ? "none" : this.#settings.serverNames[active];
+    const message = everywhere
+      ? `monitors failing on every connected server: staying on the best one (${name})`
+      : "monitors pass again on at least one server";
+    this.#logger.warn({ everywhere }, message);
+    this.emit("monitorNotice", {
+      server: null,
+      index: null,
+      nodeId: null,
+      message,
+      at: new Date(this.#clock.now()),
+    });
   }
 
   #schedule(): void {

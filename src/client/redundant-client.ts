@@ -19,7 +19,6 @@ import type { PairConfig, PairConfigInput } from "../config/schema.ts";
 import { RedundancyError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { RedundancyMachine } from "../redundancy/machine.ts";
-import type { MonitorEvent } from "../redundancy/monitor-eval.ts";
 import type { Decision, PairState, ServerFacts } from "../redundancy/types.ts";
 import { UpstreamLink } from "../upstream/link.ts";
 import { noCommunication } from "./data-values.ts";
@@ -64,7 +63,6 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   /** When the active server stopped serving (for failover durations), or every server was lost. */
   #outageSince: number | null = null;
   #started = false;
-  #failingEverywhere = false;
 
   constructor(config: PairConfigInput | PairConfig, options: RedundantClientOptions = {}) {
     super();
@@ -106,12 +104,19 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     this.#items = new ItemRegistry(this.#links, { buffered: c.mode === "hot", bufferSize: c.hot.bufferSize });
     this.#monitors = new MonitorItems(
       this.#links,
-      { monitors: c.monitors, subscription: c.subscription, timeoutMs: c.statusQuery.timeoutMs },
-      { clock: this.#clock, logger: this.#logger },
+      {
+        monitors: c.monitors,
+        failureCount: c.failureCount,
+        subscription: c.subscription,
+        timeoutMs: c.statusQuery.timeoutMs,
+        serverNames: c.servers.map((server, i) => server.name ?? `server ${i}`),
+      },
+      { clock: this.#clock, logger: this.#logger, active: () => this.#machine.active },
     );
     // Monitor verdicts reach the machine as facts, through the same path as the links' facts.
     this.#monitors.on("changed", (server) => this.#onFacts(server, this.#links[server]!.facts));
-    this.#monitors.on("event", (event) => this.#onMonitorEvent(event));
+    this.#monitors.on("monitorChanged", (event) => this.emit("monitorChanged", event));
+    this.#monitors.on("monitorNotice", (event) => this.emit("monitorNotice", event));
     for (const link of this.#links) {
       link.on("facts", (facts) => this.#onFacts(link.settings.index, facts));
       link.on("state", (change) => this.emit("linkStateChanged", change));
@@ -240,7 +245,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       failovers: this.#failovers,
       lastFailover: this.#lastFailover,
       monitoredItems: this.#items.size,
-      monitorsFailingEverywhere: this.#monitorsFailingEverywhere(),
+      monitorsFailingEverywhere: this.#monitors.failingEverywhere,
       servers: this.#links.map((link, i) => ({
         url: link.settings.url,
         name: this.config.servers[i]!.name ?? link.settings.url,
@@ -265,36 +270,6 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     if (facts.status === "down" && server !== this.#machine.active) this.#coldStandbys.delete(server);
     const monitorsFailing = this.#monitors.failing(server);
     this.#apply(this.#machine.update(server, { ...facts, monitorsFailing }, now));
-  }
-
-  #onMonitorEvent(event: MonitorEvent): void {
-    const server = this.config.servers[event.server]!.url;
-    const at = new Date(this.#clock.now());
-    if (event.kind === "trigger") {
-      const { nodeId, failing, reason } = event;
-      this.emit("monitorChanged", { server, index: event.server, nodeId, failing, reason, at });
-      const everywhere = this.#monitorsFailingEverywhere();
-      if (everywhere !== this.#failingEverywhere) {
-        this.#failingEverywhere = everywhere;
-        const active = this.#machine.active;
-        const message = everywhere
-          ? `monitors failing on every connected server: staying on the best one (${active === null ? "none" : this.#serverName(active)})`
-          : "monitors pass again on at least one server";
-        this.#logger.warn({ everywhere }, message);
-        this.emit("monitorNotice", { server: null, index: null, nodeId: null, message, at });
-      }
-    } else {
-      const message = `noChangeMs of ${event.nodeId} raised from ${event.configuredMs} to ${event.effectiveMs} ms (2 × its update rate of ${event.updateRateMs} ms)`;
-      this.emit("monitorNotice", { server, index: event.server, nodeId: event.nodeId, message, at });
-    }
-  }
-
-  /** Every connected server has enough failing monitors to be unfit: the best of them is used. */
-  #monitorsFailingEverywhere(): boolean {
-    const c = this.config;
-    if (c.monitors.length === 0) return false;
-    const connected = this.#links.flatMap((link, i) => (link.state === "connected" ? [i] : []));
-    return connected.length > 0 && connected.every((i) => this.#monitors.failing(i) >= c.failureCount);
   }
 
   /** Carry out the machine's decisions, then bring the links' roles in line. */
