@@ -189,3 +189,35 @@ test("an item that cannot be created on a server fails there and says why", {
   assert.equal(client.status().monitorsFailingEverywhere, true);
   assert.ok(client.status().active !== null, "the best server is used all the same");
 });
+
+test("after a reconnect a monitor is tested afresh: passing until its first update, then failing again", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async (t) => {
+  const rig = await startRig({
+    mode: "hot",
+    pair: {
+      monitors: [{ nodeId: "ns=1;s=Counter", badQuality: true }],
+      // The reconnected primary passes until its first update: failback must not win that race.
+      failback: { policy: "auto", holdMs: 10_000 },
+    },
+  });
+  t.after(() => rig.dispose());
+  const changes = collectEvents<MonitorChangedEvent>(rig.client, "monitorChanged");
+  await write(rig, 0, "Quality", DataType.Boolean, false);
+  await waitFor(() => rig.failovers[0], TRIGGER_BOUND_MS, "the failover");
+  const onPrimary = () => changes.values.filter((c) => c.index === 0).map((c) => c.failing);
+  assert.deepEqual(onPrimary(), [true]);
+  rig.proxies[0]!.setMode("reset");
+  await waitFor(
+    () => rig.client.status().servers[0]!.state !== "connected",
+    10_000,
+    "the primary's link down",
+  );
+  assert.deepEqual(onPrimary(), [true, false], "not evaluated while disconnected");
+  assert.equal(monitorOf(rig, 0).reason, "not connected");
+  rig.proxies[0]!.setMode("pass");
+  await waitFor(() => onPrimary().length >= 3, 30_000, "the monitor failing again after the reconnect");
+  assert.deepEqual(onPrimary().slice(0, 3), [true, false, true]);
+  assert.equal(monitorOf(rig, 0).reason, "status BadNoCommunication");
+  assert.equal(rig.client.status().activeIndex, 1);
+});
