@@ -12,7 +12,8 @@ export type ErrorCode =
   | "ERR_INVALID_ARGUMENT"
   | "ERR_FAILOVER_REFUSED"
   | "ERR_LISTEN"
-  | "ERR_SIMULATOR";
+  | "ERR_SIMULATOR"
+  | "ERR_MAIL";
 
 export class RedundancyError extends Error {
   readonly code: ErrorCode;

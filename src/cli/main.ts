@@ -18,6 +18,15 @@ const commands: Record<string, Command> = {
     summary: "a simulated upstream OPC UA server: simulate --port P [--tick-ms T] [--shared-clock]",
     load: () => import("./commands/simulate.ts"),
   },
+  events: {
+    summary:
+      "print, follow or export the diagnostics event log: events --file F|--config FILE [--follow] [--export OUT]",
+    load: () => import("./commands/events.ts"),
+  },
+  "test-email": {
+    summary: "send a test e-mail to every configured recipient: test-email --config FILE",
+    load: () => import("./commands/test-email.ts"),
+  },
   "check-config": {
     summary: "validate a configuration file: check-config FILE (exit 78 when invalid)",
     load: () => import("./commands/check-config.ts"),

@@ -28,6 +28,7 @@ import { UpstreamLink } from "../upstream/link.ts";
 import { CanonicalNamespaces, type LinkNamespaces } from "../upstream/namespace-remap.ts";
 import { noCommunication } from "./data-values.ts";
 import { ItemRegistry, type ValueListener } from "./item-registry.ts";
+import { MonitorItems } from "./monitor-items.ts";
 import { isReporting, linkRoles } from "./roles.ts";
 import type {
   FailoverEvent,
@@ -57,6 +58,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   readonly #links: UpstreamLink[];
   readonly #machine: RedundancyMachine;
   readonly #items: ItemRegistry;
+  readonly #monitors: MonitorItems;
   #state: PairState = "starting";
   /** Cold mode: standbys connected for health checks because the machine tried them. */
   readonly #coldStandbys = new Set<number>();
@@ -113,6 +115,21 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     // standbys' streams, in every mode what a recovering server republishes (§6.7) before the pair
     // makes it active again (with one server, or when it was the last one up).
     this.#items = new ItemRegistry(this.#links, { buffered: true, bufferSize: c.hot.bufferSize });
+    this.#monitors = new MonitorItems(
+      this.#links,
+      {
+        monitors: c.monitors,
+        failureCount: c.failureCount,
+        subscription: c.subscription,
+        timeoutMs: c.statusQuery.timeoutMs,
+        serverNames: c.servers.map((server, i) => server.name ?? `server ${i}`),
+      },
+      { clock: this.#clock, logger: this.#logger, active: () => this.#machine.active },
+    );
+    // Monitor verdicts reach the machine as facts, through the same path as the links' facts.
+    this.#monitors.on("changed", (server) => this.#onFacts(server, this.#links[server]!.facts));
+    this.#monitors.on("monitorChanged", (event) => this.emit("monitorChanged", event));
+    this.#monitors.on("monitorNotice", (event) => this.emit("monitorNotice", event));
     for (const link of this.#links) {
       link.on("facts", (facts) => this.#onFacts(link.settings.index, facts));
       link.on("state", (change) => this.emit("linkStateChanged", change));
@@ -152,6 +169,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
 
   async stop(): Promise<void> {
     this.#machine.stop();
+    this.#monitors.stop();
     if (this.#wakeTimer) clearTimeout(this.#wakeTimer);
     this.#wakeTimer = null;
     this.#setState("stopped", "stopped");
@@ -290,6 +308,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       failovers: this.#failovers,
       lastFailover: this.#lastFailover,
       monitoredItems: this.#items.size,
+      monitorsFailingEverywhere: this.#monitors.failingEverywhere,
       servers: this.#links.map((link, i) => ({
         url: link.settings.url,
         name: this.config.servers[i]!.name ?? link.settings.url,
@@ -300,6 +319,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         serviceLevel: link.facts.serviceLevel ?? null,
         lastError: link.lastError ?? null,
         recovery: { ...link.recovery },
+        monitors: this.#monitors.states(i),
       })),
     };
   }
@@ -312,7 +332,8 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     }
     // A cold standby that failed its try is disconnected: the next try starts a fresh attempt.
     if (facts.status === "down" && server !== this.#machine.active) this.#coldStandbys.delete(server);
-    this.#apply(this.#machine.update(server, facts, now));
+    const monitorsFailing = this.#monitors.failing(server);
+    this.#apply(this.#machine.update(server, { ...facts, monitorsFailing }, now));
   }
 
   /** Carry out the machine's decisions, then bring the links' roles in line. */

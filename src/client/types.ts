@@ -51,6 +51,25 @@ export interface GapEvent {
   at: Date;
 }
 
+/** A user-defined monitor item started or stopped failing on a server. */
+export interface MonitorChangedEvent {
+  server: string;
+  index: number;
+  nodeId: string;
+  failing: boolean;
+  reason: string;
+  at: Date;
+}
+
+/** Something about monitor items an operator should know (a raised noChangeMs, failing everywhere). */
+export interface MonitorNoticeEvent {
+  server: string | null;
+  index: number | null;
+  nodeId: string | null;
+  message: string;
+  at: Date;
+}
+
 export interface RedundantClientEvents {
   gap: [GapEvent];
   stateChanged: [StateChangeEvent];
@@ -58,6 +77,8 @@ export interface RedundantClientEvents {
   linkStateChanged: [LinkStateChange];
   allServersLost: [AllServersLostEvent];
   recovered: [RecoveredEvent];
+  monitorChanged: [MonitorChangedEvent];
+  monitorNotice: [MonitorNoticeEvent];
 }
 
 export interface ServerStatus {
@@ -71,6 +92,8 @@ export interface ServerStatus {
   lastError: string | null;
   /** What reconnects fetched with Republish and what was lost (gaps), since start. */
   recovery: RecoveryCounters;
+  /** User-defined monitor items on this server (failing, or why not evaluated). */
+  monitors: { nodeId: string; failing: boolean; reason: string | null }[];
 }
 
 export interface PairStatus {
@@ -82,6 +105,8 @@ export interface PairStatus {
   failovers: number;
   lastFailover: FailoverEvent | null;
   monitoredItems: number;
+  /** Monitors fail on every connected server: the best of them is active all the same. */
+  monitorsFailingEverywhere: boolean;
   servers: ServerStatus[];
 }
 

@@ -18,6 +18,7 @@ import {
 } from "./checks.ts";
 import { COMPARISON_OPS, DEFAULTS, LIMITS, LOG_LEVELS, MODES } from "./defaults.ts";
 import { describeValue } from "./issues.ts";
+import { notificationsSchema } from "./schema-notifications.ts";
 import { checkServerOverrides, serverOverridesShape } from "./schema-upstream.ts";
 
 /**
@@ -161,8 +162,7 @@ export const gatewayConfigSchema = z
         maxEvents: count(1).default(D.diagnostics.maxEvents),
       })
       .optional(),
-    /** Accepted as-is for now; a later issue defines it. */
-    notifications: z.looseObject({}).optional(),
+    notifications: notificationsSchema.optional(),
     logLevel: z.enum(LOG_LEVELS).default(D.logLevel),
   })
   .superRefine(checkGateway, { when: always });

@@ -3,9 +3,13 @@
  * RedundancyMaster's "ProgID aliasing"), plus the HTTP status server.
  */
 import { join } from "node:path";
+import { DEFAULTS } from "../config/defaults.ts";
 import type { GatewayConfig } from "../config/schema.ts";
+import { EventLog } from "../diagnostics/event-log.ts";
+import { followClient } from "../diagnostics/follow-client.ts";
 import { type StatusServer, startStatusServer } from "../http/status-server.ts";
 import type { Logger } from "../log.ts";
+import { Notifier } from "../notify/notifier.ts";
 import { PairServer } from "./pair-server.ts";
 
 export interface GatewayOptions {
@@ -17,6 +21,9 @@ export interface GatewayOptions {
 
 export class Gateway {
   readonly pairs: PairServer[];
+  /** The diagnostics event log (every pair's events, config changes, mail problems, errors). */
+  readonly events: EventLog;
+  readonly #notifier: Notifier | null;
   readonly #options: GatewayOptions;
   #http: StatusServer | null = null;
 
@@ -31,6 +38,18 @@ export class Gateway {
           cacheFile: join(dataDir, "address-space", `${pair.name}.json`),
         }),
     );
+    const diagnostics = options.config.diagnostics;
+    this.events = new EventLog({
+      file: diagnostics?.file,
+      maxEvents: diagnostics?.maxEvents ?? DEFAULTS.diagnostics.maxEvents,
+      logger: options.logger,
+    });
+    for (const pair of this.pairs) followClient(this.events, pair.client);
+    const notifications = options.config.notifications;
+    this.#notifier = notifications
+      ? new Notifier(notifications, { record: (e) => this.events.record(e), logger: options.logger })
+      : null;
+    this.events.on("event", (event) => this.#notifier?.notify(event));
   }
 
   get httpPort(): number | null {
@@ -38,6 +57,7 @@ export class Gateway {
   }
 
   async start(): Promise<void> {
+    await this.events.open();
     await Promise.all(this.pairs.map((p) => p.start()));
     const http = this.#options.config.http;
     if (http) {
@@ -55,5 +75,7 @@ export class Gateway {
     await this.#http?.close();
     this.#http = null;
     await Promise.all(this.pairs.map((p) => p.stop()));
+    await this.#notifier?.close();
+    await this.events.flush();
   }
 }

@@ -38,6 +38,8 @@ export interface SimulationNodes {
   quality: WritableVariable<boolean>;
   serviceLevel: WritableVariable<number>;
   simulatedServerState: WritableVariable<number>;
+  /** true: Counter and Sine stop changing (a device that stopped updating, for noChangeMs monitors). */
+  freeze: WritableVariable<boolean>;
 }
 
 export interface BuildOptions {
@@ -147,5 +149,6 @@ export function buildSimulationNodes(addressSpace: AddressSpace, options: BuildO
     quality: addWritable(namespace, folder, "Quality", DataType.Boolean, true, options),
     serviceLevel: addWritable(namespace, folder, "ServiceLevel", DataType.Byte, 255, options),
     simulatedServerState: addWritable(namespace, folder, "SimulatedServerState", DataType.Int32, 0, options),
+    freeze: addWritable(namespace, folder, "Freeze", DataType.Boolean, false, options),
   };
 }

@@ -199,7 +199,9 @@ class SimulatorImpl extends EventEmitter implements Simulator {
 
   private publish(): void {
     const status = this.nodes.quality.get() ? StatusCodes.Good : StatusCodes.BadNoCommunication;
-    for (const tick of this.ticker.advance(Date.now())) {
+    const ticks = this.ticker.advance(Date.now());
+    if (this.nodes.freeze.get()) return; // time goes on, the values stand still
+    for (const tick of ticks) {
       this.nodes.counter.setValueFromSource(
         { dataType: DataType.Int32, value: tick.counter },
         status,

@@ -13,7 +13,7 @@ import {
   TimestampsToReturn,
 } from "node-opcua";
 import { parseGatewayConfig } from "../../src/config/load.ts";
-import type { PairConfigInput } from "../../src/config/schema.ts";
+import type { GatewayConfigInput, PairConfigInput } from "../../src/config/schema.ts";
 import { Gateway } from "../../src/gateway/gateway.ts";
 import { createLogger } from "../../src/log.ts";
 import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
@@ -82,6 +82,8 @@ export interface GatewayRigOptions {
   tickMs?: number;
   dataDir?: string;
   http?: boolean;
+  /** Top-level settings besides pairs and http (diagnostics, notifications, ...). */
+  config?: Omit<GatewayConfigInput, "pairs" | "http">;
 }
 
 export async function startGatewayRig(options: GatewayRigOptions): Promise<GatewayRig> {
@@ -117,6 +119,7 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
       });
     }
     const config = parseGatewayConfig({
+      ...options.config,
       pairs,
       ...(options.http ? { http: { port: await freePort(), host: "127.0.0.1" } } : {}),
     });

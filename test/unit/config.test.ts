@@ -80,7 +80,10 @@ pairs:
     failureCount: 1
 http: { port: 8080 }
 diagnostics: { file: ./data/events.jsonl, maxEvents: 10000 }
-notifications: { smtp: [...], from: ..., recipients: [...] }
+notifications:
+  smtp: [{ host: smtp1.example.com }, { host: smtp2.example.com, port: 465, secure: true }]
+  from: gateway@example.com
+  recipients: [{ address: oncall@example.com, kinds: [failover, allLost] }]
 `;
     const config = parseConfigText(text, "design.yaml");
     assert.equal(config.pairs.length, 1);
@@ -90,6 +93,8 @@ notifications: { smtp: [...], from: ..., recipients: [...] }
       value: { op: "==", value: false },
     });
     assert.equal(config.diagnostics?.file, "./data/events.jsonl");
+    assert.equal(config.notifications?.smtp[0]?.host, "smtp1.example.com");
+    assert.equal(config.notifications?.digest.maxPerWindow, 5);
   });
 
   it("loads examples/gateway.yaml", async () => {
