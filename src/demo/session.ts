@@ -6,7 +6,7 @@
  */
 import type { ReadStream } from "node:tty";
 import type { DataValue } from "node-opcua";
-import type { RedundantClient } from "../client/redundant-client.ts";
+import type { PairEngine } from "../gateway/pair-engine.ts";
 import { parseGatewayConfig } from "../config/load.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { Gateway } from "../gateway/gateway.ts";
@@ -49,7 +49,7 @@ export function demoGatewayConfig(options: DemoOptions, urls: readonly string[])
 }
 
 /** Resolves once the pair has left "starting" (a server is active, or every one failed once). */
-function started(client: RedundantClient): Promise<void> {
+function started(client: PairEngine): Promise<void> {
   if (client.state !== "starting") return Promise.resolve();
   return new Promise((resolve) => {
     const check = () => {
