@@ -12,6 +12,8 @@ export type ErrorCode =
   | "ERR_INVALID_ARGUMENT"
   | "ERR_FAILOVER_REFUSED"
   | "ERR_LISTEN"
+  | "ERR_UNKNOWN_PAIR"
+  | "ERR_RELOAD"
   | "ERR_SIMULATOR";
 
 export class RedundancyError extends Error {

@@ -18,6 +18,18 @@ const commands: Record<string, Command> = {
     summary: "a simulated upstream OPC UA server: simulate --port P [--tick-ms T] [--shared-clock]",
     load: () => import("./commands/simulate.ts"),
   },
+  status: {
+    summary: "the pairs of a running gateway as a table: status [--url URL] [--json]",
+    load: () => import("./commands/status.ts"),
+  },
+  failover: {
+    summary: "operator failover: failover PAIR [--to SERVER_URL] [--url URL] [--token T]",
+    load: () => import("./commands/failover.ts"),
+  },
+  reload: {
+    summary: "make a running gateway re-read its configuration: reload [--url URL] [--token T]",
+    load: () => import("./commands/reload.ts"),
+  },
   "check-config": {
     summary: "validate a configuration file: check-config FILE (exit 78 when invalid)",
     load: () => import("./commands/check-config.ts"),

@@ -6,10 +6,10 @@
  */
 import type { ReadStream } from "node:tty";
 import type { DataValue } from "node-opcua";
-import type { PairEngine } from "../gateway/pair-engine.ts";
 import { parseGatewayConfig } from "../config/load.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { Gateway } from "../gateway/gateway.ts";
+import type { PairEngine } from "../gateway/pair-engine.ts";
 import { createLogger } from "../log.ts";
 import { routeNodeOpcuaLogs } from "../upstream/opcua-logs.ts";
 import { attachKeys, type DemoActions, startAutoTour } from "./controls.ts";

@@ -17,9 +17,9 @@ import {
   type UAVariable,
   Variant,
 } from "node-opcua";
-import type { PairControl } from "./pair-engine.ts";
 import type { PairStatus, ServerStatus } from "../client/types.ts";
 import { RedundancyError } from "../errors.ts";
+import type { PairControl } from "./pair-engine.ts";
 
 /** How often a subscription re-reads a computed variable (ms). */
 export const COMPUTED_SAMPLING_MS = 250;

@@ -20,12 +20,7 @@ import type {
   WriteValueOptions,
 } from "node-opcua";
 import type { RedundantClient } from "../client/redundant-client.ts";
-import type {
-  MonitorHandle,
-  MonitorOptions,
-  PairStatus,
-  RedundantClientEvents,
-} from "../client/types.ts";
+import type { MonitorHandle, MonitorOptions, PairStatus, RedundantClientEvents } from "../client/types.ts";
 import type { PairConfig } from "../config/schema.ts";
 import type { PairState } from "../redundancy/types.ts";
 
@@ -97,7 +92,10 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
     return this.#client.browse(nodes);
   }
 
-  browseNext(continuationPoints: readonly Buffer[], releaseContinuationPoints = false): Promise<BrowseResult[]> {
+  browseNext(
+    continuationPoints: readonly Buffer[],
+    releaseContinuationPoints = false,
+  ): Promise<BrowseResult[]> {
     return this.#client.browseNext(continuationPoints, releaseContinuationPoints);
   }
 

@@ -20,11 +20,11 @@ import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
 import { NamespaceMap } from "./namespace-map.ts";
+import { PairEngine } from "./pair-engine.ts";
 import { installRedundancyNodes } from "./redundancy-nodes.ts";
 import { gatewayServerSettings, serverCertificateManagers } from "./server-settings.ts";
 import { pairServiceLevel } from "./service-level.ts";
 import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
-import { PairEngine } from "./pair-engine.ts";
 import { loadSnapshot, saveSnapshot } from "./snapshot-cache.ts";
 import { bindMirroredVariable } from "./variable-binding.ts";
 

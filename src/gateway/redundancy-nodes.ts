@@ -24,9 +24,9 @@ import {
   Variant,
   VariantArrayType,
 } from "node-opcua";
-import type { PairControl } from "./pair-engine.ts";
 import { RedundancyError } from "../errors.ts";
 import { COMPUTED_SAMPLING_MS, installPairNodes, upstreamView } from "./diagnostics-nodes.ts";
+import type { PairControl } from "./pair-engine.ts";
 
 const SERVER_REDUNDANCY = "i=2296";
 const REDUNDANCY_SUPPORT = "i=3709";

@@ -16,7 +16,10 @@ export async function resolveToken(auth: HttpAuthConfig | undefined): Promise<st
   if (auth.tokenEnv !== undefined) {
     const value = process.env[auth.tokenEnv];
     if (!value)
-      throw new RedundancyError("ERR_CONFIG_INVALID", `http.auth.tokenEnv: environment variable ${auth.tokenEnv} is not set`);
+      throw new RedundancyError(
+        "ERR_CONFIG_INVALID",
+        `http.auth.tokenEnv: environment variable ${auth.tokenEnv} is not set`,
+      );
     return value;
   }
   const file = auth.tokenFile as string;
@@ -24,10 +27,13 @@ export async function resolveToken(auth: HttpAuthConfig | undefined): Promise<st
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new RedundancyError("ERR_CONFIG_UNREADABLE", `http.auth.tokenFile: cannot read ${file}`, { cause: error });
+    throw new RedundancyError("ERR_CONFIG_UNREADABLE", `http.auth.tokenFile: cannot read ${file}`, {
+      cause: error,
+    });
   }
   const token = text.trim();
-  if (token.length === 0) throw new RedundancyError("ERR_CONFIG_INVALID", `http.auth.tokenFile: ${file} is empty`);
+  if (token.length === 0)
+    throw new RedundancyError("ERR_CONFIG_INVALID", `http.auth.tokenFile: ${file} is empty`);
   return token;
 }
 

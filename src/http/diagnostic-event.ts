@@ -58,7 +58,10 @@ export function matchesFilter(event: DiagnosticEvent, filter: DiagnosticEventFil
 }
 
 /** Applies a filter to events held oldest first. */
-export function filterEvents(events: readonly DiagnosticEvent[], filter: DiagnosticEventFilter): DiagnosticEvent[] {
+export function filterEvents(
+  events: readonly DiagnosticEvent[],
+  filter: DiagnosticEventFilter,
+): DiagnosticEvent[] {
   const matching = events.filter((event) => matchesFilter(event, filter));
   return filter.limit === undefined ? matching : matching.slice(-filter.limit);
 }

@@ -59,8 +59,13 @@ export class EngineEventLog
   attach(pair: string, engine: EngineEventEmitter): () => void {
     const nameOf = (url: string | null) =>
       url === null ? null : (engine.status().servers.find((s) => s.url === url)?.name ?? url);
-    const add = (kind: DiagnosticEventKind, server: string | null, message: string, details: object, at?: Date) =>
-      this.record({ kind, pair, server, message, details: { ...details }, at });
+    const add = (
+      kind: DiagnosticEventKind,
+      server: string | null,
+      message: string,
+      details: object,
+      at?: Date,
+    ) => this.record({ kind, pair, server, message, details: { ...details }, at });
     const handlers: { [K in keyof RedundantClientEvents]: (...args: RedundantClientEvents[K]) => void } = {
       stateChanged: (e) => add("state", null, `pair ${e.from} → ${e.to}: ${e.reason}`, e),
       failover: (e) =>
@@ -73,9 +78,21 @@ export class EngineEventLog
         ),
       linkStateChanged: (e) => add("link", nameOf(e.url), `link ${e.from} → ${e.to}: ${e.reason}`, e),
       allServersLost: (e) =>
-        add("allLost", null, `every server lost (${e.reason}: ${e.detail})`, { ...e, at: e.at.toISOString() }, e.at),
+        add(
+          "allLost",
+          null,
+          `every server lost (${e.reason}: ${e.detail})`,
+          { ...e, at: e.at.toISOString() },
+          e.at,
+        ),
       recovered: (e) =>
-        add("recovered", nameOf(e.server), `recovered after ${e.downMs} ms`, { ...e, at: e.at.toISOString() }, e.at),
+        add(
+          "recovered",
+          nameOf(e.server),
+          `recovered after ${e.downMs} ms`,
+          { ...e, at: e.at.toISOString() },
+          e.at,
+        ),
     };
     const entries = Object.entries(handlers) as [keyof RedundantClientEvents, (...args: never[]) => void][];
     for (const [event, handler] of entries) engine.on(event, handler as never);

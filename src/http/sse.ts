@@ -15,7 +15,11 @@ export class SseHub {
   }
 
   /** Takes over the response; `initial` events are sent first (the current state). */
-  open(request: IncomingMessage, response: ServerResponse, initial: { event: string; data: unknown }[]): void {
+  open(
+    request: IncomingMessage,
+    response: ServerResponse,
+    initial: { event: string; data: unknown }[],
+  ): void {
     response.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-store",
