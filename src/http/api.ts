@@ -47,10 +47,13 @@ export function statusDocument(pairs: readonly GatewayPairStatus[]) {
       mode: p.mode,
       state: p.state,
       active: p.active,
+      activeIndex: p.activeIndex,
       failovers: p.failovers,
       lastFailover: p.lastFailover,
       addressSpace: p.addressSpace,
       monitoredItems: p.monitoredItems,
+      // Monitor-item results, when the engine reports them (issue 5).
+      ...("monitors" in p ? { monitors: (p as { monitors?: unknown }).monitors } : {}),
       servers: p.servers.map((s) => ({
         url: s.url,
         name: s.name,

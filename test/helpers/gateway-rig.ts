@@ -81,7 +81,8 @@ export interface GatewayRigOptions {
   pairs: { mode: "cold" | "warm" | "hot"; extra?: Partial<PairConfigInput> }[];
   tickMs?: number;
   dataDir?: string;
-  http?: boolean;
+  /** Serve the HTTP side on a free port; an object adds settings such as `auth`. */
+  http?: boolean | Record<string, unknown>;
 }
 
 export async function startGatewayRig(options: GatewayRigOptions): Promise<GatewayRig> {
@@ -118,7 +119,9 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
     }
     const config = parseGatewayConfig({
       pairs,
-      ...(options.http ? { http: { port: await freePort(), host: "127.0.0.1" } } : {}),
+      ...(options.http
+        ? { http: { port: await freePort(), host: "127.0.0.1", ...(options.http === true ? {} : options.http) } }
+        : {}),
     });
     const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
     routeNodeOpcuaLogs(logger);
