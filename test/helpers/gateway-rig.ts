@@ -120,7 +120,13 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
     const config = parseGatewayConfig({
       pairs,
       ...(options.http
-        ? { http: { port: await freePort(), host: "127.0.0.1", ...(options.http === true ? {} : options.http) } }
+        ? {
+            http: {
+              port: await freePort(),
+              host: "127.0.0.1",
+              ...(options.http === true ? {} : options.http),
+            },
+          }
         : {}),
     });
     const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });

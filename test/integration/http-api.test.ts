@@ -12,6 +12,9 @@ import {
 } from "../helpers/gateway-rig.ts";
 import { INTEGRATION_TEST_TIMEOUT_MS, waitFor, waitForAsync } from "../helpers/wait.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers, checked field by field by the assertions
+type Json = any;
+
 const TOKEN = "test-token-0123456789abcdef";
 let rig: GatewayRig;
 let base: string;
@@ -28,7 +31,7 @@ after(async () => {
   await rig?.dispose();
 });
 
-async function get(path: string): Promise<{ status: number; body: any; text: string; type: string | null }> {
+async function get(path: string): Promise<{ status: number; body: Json; text: string; type: string | null }> {
   const response = await fetch(`${base}${path}`);
   const text = await response.text();
   let body: unknown = null;
@@ -88,7 +91,7 @@ test("POST /api/pairs/{name}/failover needs the token; Bearer and Basic both wor
 
   const ok = await post("/api/pairs/pair1/failover", {}, `Bearer ${TOKEN}`);
   assert.equal(ok.status, 200, await ok.clone().text());
-  assert.equal(((await ok.json()) as any).pair.active, secondary);
+  assert.equal(((await ok.json()) as Json).pair.active, secondary);
   assert.equal(rig.gateway.pairs[0]!.status().active, secondary);
 
   const basic = `Basic ${Buffer.from(`operator:${TOKEN}`).toString("base64")}`;
