@@ -37,7 +37,22 @@ interface Registration {
   options: MonitorOptions;
   onValue: (value: DataValue) => void;
   handle: MonitorHandle;
+  /** Source time of the last Good value delivered (null after a Bad or untimed one): for handovers. */
+  lastSourceTime: number | null;
+  /** The new client's values waiting while the previous client's stream catches up. */
+  pending: DataValue[];
+  /** The previous client's monitor, kept until the new client's first value (no gap at a reload). */
+  retiring: MonitorHandle | null;
+  retired: () => void;
 }
+
+/** Source time of a Good value (ms), else null. */
+function timeOf(value: DataValue): number | null {
+  return value.statusCode.isGood() ? (value.sourceTimestamp?.getTime() ?? null) : null;
+}
+
+/** How long a replaced client keeps delivering while the new one has not yet. */
+const HANDOVER_TIMEOUT_MS = 5000;
 
 export class PairEngine extends EventEmitter<RedundantClientEvents> {
   #client: RedundantClient;
@@ -100,36 +115,58 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
   }
 
   monitor(nodeId: NodeIdLike, options: MonitorOptions, onValue: (value: DataValue) => void): MonitorHandle {
-    const counted = (value: DataValue) => {
-      this.valuesForwarded++;
-      onValue(value);
+    const registration: Registration = {
+      nodeId,
+      options,
+      onValue,
+      handle: { nodeId: "", stop: () => undefined },
+      lastSourceTime: null,
+      pending: [],
+      retiring: null,
+      retired: () => undefined,
     };
-    const handle = this.#client.monitor(nodeId, options, counted);
-    const registration: Registration = { nodeId, options, onValue: counted, handle };
+    registration.handle = this.#subscribe(this.#client, registration);
     this.#registrations.add(registration);
     return {
-      nodeId: handle.nodeId,
+      nodeId: registration.handle.nodeId,
       stop: () => {
         if (!this.#registrations.delete(registration)) return;
         registration.handle.stop();
+        registration.pending.length = 0;
+        this.#retire(registration);
       },
     };
   }
 
   /**
-   * Switch to `next` (already started, or starting): every live monitor moves to it, events come
-   * from it, and the previous client is stopped. Resolves once the previous client has stopped.
+   * Switch to `next` (already started): every live monitor moves to it and events come from it.
+   * The previous client keeps delivering each item until the streams line up (see #subscribe;
+   * at most 5 s). Resolves once the previous client has stopped.
    */
   async replace(next: RedundantClient): Promise<void> {
     const previous = this.#client;
     this.#detach();
     this.#client = next;
     this.#detach = this.#forwardEvents(next);
+    const handedOver: Promise<void>[] = [];
     for (const registration of this.#registrations) {
-      const old = registration.handle;
-      registration.handle = next.monitor(registration.nodeId, registration.options, registration.onValue);
-      old.stop();
+      registration.retiring = registration.handle;
+      handedOver.push(
+        new Promise<void>((resolve) => {
+          registration.retired = resolve;
+        }),
+      );
+      registration.handle = this.#subscribe(next, registration);
     }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(handedOver),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, HANDOVER_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    for (const registration of this.#registrations) this.#retire(registration);
     await previous.stop();
     // The downstream view changed at once (new servers): tell listeners like any state change.
     this.emit("stateChanged", {
@@ -137,6 +174,57 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
       to: next.state,
       reason: `configuration reloaded: servers ${next.config.servers.map((s) => s.url).join(", ")}`,
     });
+  }
+
+  /**
+   * During a handover the previous client's stream goes on while the new client's values wait;
+   * once the previous stream has reached the new stream's first source time, the waiting values
+   * newer than the last delivered one follow and the previous monitor stops: no value is lost,
+   * repeated or delivered out of order when both sets of servers read the same devices.
+   */
+  #subscribe(client: RedundantClient, registration: Registration): MonitorHandle {
+    return client.monitor(registration.nodeId, registration.options, (value) => {
+      const handover = registration.retiring !== null;
+      if (!handover) {
+        if (client === this.#client) this.#deliver(registration, value);
+        return; // else: a replaced client's late value
+      }
+      if (client !== this.#client) {
+        this.#deliver(registration, value, true);
+      } else if (timeOf(value) === null) {
+        this.#retire(registration); // no time to line the streams up with: switch now
+        this.#deliver(registration, value);
+        return;
+      } else {
+        registration.pending.push(value);
+      }
+      const first = registration.pending[0];
+      const last = registration.lastSourceTime;
+      if (first && last !== null && last >= (timeOf(first) as number)) this.#retire(registration);
+    });
+  }
+
+  #deliver(registration: Registration, value: DataValue, onlyNewer = false): void {
+    const time = timeOf(value);
+    if (
+      onlyNewer &&
+      time !== null &&
+      registration.lastSourceTime !== null &&
+      time <= registration.lastSourceTime
+    )
+      return;
+    registration.lastSourceTime = time;
+    this.valuesForwarded++;
+    registration.onValue(value);
+  }
+
+  /** Ends a registration's handover: waiting values follow, the previous monitor stops. */
+  #retire(registration: Registration): void {
+    const pending = registration.pending.splice(0);
+    registration.retiring?.stop();
+    registration.retiring = null;
+    for (const value of pending) this.#deliver(registration, value, true);
+    registration.retired();
   }
 
   #forwardEvents(client: RedundantClient): () => void {
