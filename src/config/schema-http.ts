@@ -20,8 +20,8 @@ function integer(min: number, max: number, unit = "") {
     });
 }
 
-/** Port 0: any free port (tests). */
-const port = integer(0, 65_535);
+/** An HTTP(S) port. */
+const port = integer(1, 65_535);
 /** Graceful shutdown: how long downstream clients see ServerState Shutdown by default. */
 export const DEFAULT_SHUTDOWN_DELAY_MS = 3000;
 

@@ -53,7 +53,7 @@ describe("http configuration", () => {
   it("TLS needs certFile and keyFile; unknown keys and bad delays are reported with their path", () => {
     assertIssue(issuesOf(withHttp({ port: 8080, tls: { certFile: "c.pem" } })), "http.tls.keyFile", /./);
     assertIssue(issuesOf(withHttp({ port: 8080, bogus: 1 })), "http.bogus", /unknown key/);
-    assertIssue(issuesOf(withHttp({ port: 70000 })), "http.port", /from 0 to 65535, got 70000/);
+    assertIssue(issuesOf(withHttp({ port: 70000 })), "http.port", /from 1 to 65535, got 70000/);
     assertIssue(
       issuesOf(withHttp({ port: 8080 }, { shutdown: { delayMs: -1 } })),
       "shutdown.delayMs",
