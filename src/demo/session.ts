@@ -15,7 +15,14 @@ import { routeNodeOpcuaLogs } from "../upstream/opcua-logs.ts";
 import { attachKeys, type DemoActions, startAutoTour } from "./controls.ts";
 import { CounterStats } from "./counter-stats.ts";
 import { COUNTER_NODE, DownstreamClient } from "./downstream.ts";
-import { type DemoOptions, downstreamEndpoint, gatewayEndpoint, HTTP_HOST, statusUrl } from "./options.ts";
+import {
+  DEMO_TOKEN,
+  type DemoOptions,
+  downstreamEndpoint,
+  gatewayEndpoint,
+  HTTP_HOST,
+  statusUrl,
+} from "./options.ts";
 import { KEYS_HELP, type Printer } from "./output.ts";
 import { DemoServers } from "./servers.ts";
 
@@ -42,7 +49,7 @@ export function demoGatewayConfig(options: DemoOptions, urls: readonly string[])
           reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
         },
       ],
-      http: { port: options.httpPort, host: HTTP_HOST },
+      http: { port: options.httpPort, host: HTTP_HOST, auth: { token: DEMO_TOKEN } },
     },
     "demo configuration",
   );
