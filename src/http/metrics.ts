@@ -35,7 +35,7 @@ export class GatewayMetrics {
     });
     this.#failoverDuration = new Histogram({
       name: "opcua_redundancy_failover_duration_seconds",
-      help: "How long a pair had no working active server before a failover completed",
+      help: "How long a pair had no working active server before an unplanned failover completed",
       labelNames: ["pair"],
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
       registers,
@@ -106,7 +106,9 @@ export class GatewayMetrics {
     this.#failovers.inc({ pair, reason: "commLost" }, 0);
     const listener = (event: FailoverEvent) => {
       this.#failovers.inc({ pair, reason: event.reason });
-      if (event.durationMs > 0) this.#failoverDuration.observe({ pair }, event.durationMs / 1000);
+      // Planned switches (operator, return to the primary) have no outage to measure.
+      if (event.reason !== "manual" && event.reason !== "failback")
+        this.#failoverDuration.observe({ pair }, event.durationMs / 1000);
     };
     source.on("failover", listener);
     return () => source.off("failover", listener);
