@@ -81,6 +81,8 @@ export interface GatewayRigOptions {
   pairs: { mode: "cold" | "warm" | "hot"; extra?: Partial<PairConfigInput> }[];
   tickMs?: number;
   dataDir?: string;
+  /** false: do not wait for the primary, only for an active server (manual failback may stay on the secondary). */
+  awaitPrimary?: boolean;
   /** Serve the HTTP side on a free port; an object adds settings such as `auth`. */
   http?: boolean | Record<string, unknown>;
 }
@@ -137,7 +139,12 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
     const started = gateway;
     // Tests start from the primary, with the address space mirrored.
     await waitFor(
-      () => started.pairs.every((p) => p.status().activeIndex === 0 && p.mirrored),
+      () =>
+        started.pairs.every(
+          (p) =>
+            (options.awaitPrimary === false ? p.status().active !== null : p.status().activeIndex === 0) &&
+            p.mirrored,
+        ),
       30_000,
       "every pair active on its primary and mirrored",
     );

@@ -27,8 +27,19 @@ test("status page: live failover, authenticated failover button, screenshot", {
     rig = await startGatewayRig({
       pairs: [{ mode: "hot", extra: { failback: { policy: "manual", holdMs: 0 } } }],
       http: { auth: { token: TOKEN } },
+      awaitPrimary: false,
     });
     const [primary, secondary] = [rig.proxies[0]!.url, rig.proxies[1]!.url];
+    // Failback is manual: a pair that started on the secondary (a loaded machine) is moved by hand.
+    if (rig.gateway.pairs[0]!.status().activeIndex !== 0) {
+      const gateway = rig.gateway;
+      await waitFor(
+        () => gateway.pairs[0]!.status().servers[0]!.state === "connected",
+        UI_TIMEOUT_MS,
+        "primary up",
+      );
+      gateway.failover("pair1", primary);
+    }
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
@@ -56,8 +67,10 @@ test("status page: live failover, authenticated failover button, screenshot", {
     const before = requests.length;
 
     // The primary dies: the page shows the failover by itself.
+    const killed = Date.now();
     await rig.sims[0]!.kill();
     await pair.locator(".active").getByText(`active: ${secondary}`).waitFor({ timeout: UI_TIMEOUT_MS });
+    process.stdout.write(`# the page showed the failover ${Date.now() - killed} ms after the kill\n`);
     await page.locator("#events tbody tr.kind-failover").first().waitFor({ timeout: UI_TIMEOUT_MS });
     assert.match(
       (await page.locator("#events tbody tr.kind-failover").first().textContent()) ?? "",
