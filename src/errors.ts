@@ -12,8 +12,10 @@ export type ErrorCode =
   | "ERR_INVALID_ARGUMENT"
   | "ERR_FAILOVER_REFUSED"
   | "ERR_LISTEN"
-  | "ERR_SIMULATOR"
-  | "ERR_MAIL";
+  | "ERR_MAIL"
+  | "ERR_UNKNOWN_PAIR"
+  | "ERR_RELOAD"
+  | "ERR_SIMULATOR";
 
 export class RedundancyError extends Error {
   readonly code: ErrorCode;

@@ -27,6 +27,18 @@ const commands: Record<string, Command> = {
     summary: "send a test e-mail to every configured recipient: test-email --config FILE",
     load: () => import("./commands/test-email.ts"),
   },
+  status: {
+    summary: "the pairs of a running gateway as a table: status [--url URL] [--json]",
+    load: () => import("./commands/status.ts"),
+  },
+  failover: {
+    summary: "operator failover: failover PAIR [--to SERVER_URL] [--url URL] [--token T]",
+    load: () => import("./commands/failover.ts"),
+  },
+  reload: {
+    summary: "make a running gateway re-read its configuration: reload [--url URL] [--token T]",
+    load: () => import("./commands/reload.ts"),
+  },
   "check-config": {
     summary: "validate a configuration file: check-config FILE (exit 78 when invalid)",
     load: () => import("./commands/check-config.ts"),

@@ -18,6 +18,7 @@ import {
 } from "./checks.ts";
 import { COMPARISON_OPS, DEFAULTS, LIMITS, LOG_LEVELS, MODES } from "./defaults.ts";
 import { describeValue } from "./issues.ts";
+import { httpConfigSchema, shutdownConfigSchema } from "./schema-http.ts";
 import { notificationsSchema } from "./schema-notifications.ts";
 import { checkServerOverrides, serverOverridesShape } from "./schema-upstream.ts";
 
@@ -155,7 +156,8 @@ export const gatewayConfigSchema = z
   .strictObject({
     pairs: z.array(pairConfigSchema).min(1),
     /** Status page, /api/status, /metrics, /health. */
-    http: z.strictObject({ port, host: host.default(D.httpHost) }).optional(),
+    http: httpConfigSchema.optional(),
+    shutdown: shutdownConfigSchema,
     diagnostics: z
       .strictObject({
         file: z.string().min(1).optional(),

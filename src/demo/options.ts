@@ -44,6 +44,8 @@ export interface DemoOptions {
 
 /** The HTTP status server listens on loopback only: it will carry operator commands. */
 export const HTTP_HOST = "127.0.0.1";
+/** The demo's API token for the status page's failover buttons (loopback only; a real gateway reads it from tokenEnv/tokenFile). */
+export const DEMO_TOKEN = "opcua-redundancy-demo";
 
 const ANY_HOST = new Set(["0.0.0.0", "::", "localhost"]);
 

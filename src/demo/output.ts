@@ -9,7 +9,7 @@ import type {
 } from "../client/types.ts";
 import type { LinkStateChange } from "../upstream/link.ts";
 import type { CounterStats } from "./counter-stats.ts";
-import { type DemoOptions, gatewayEndpoint, statusUrl } from "./options.ts";
+import { DEMO_TOKEN, type DemoOptions, gatewayEndpoint, statusUrl } from "./options.ts";
 
 type Style = Parameters<typeof styleText>[0];
 
@@ -64,6 +64,10 @@ export class Printer {
     const indent = " ".repeat(24);
     this.plain(`${indent}Objects/Simulation: ns=1;s=Counter (Int32, +1 per tick), ns=1;s=Sine (Double),`);
     this.plain(`${indent}ns=1;s=Status (Int32, writable: the write goes to the active server)`);
+    const page = statusUrl(options).replace(/api\/status$/, "");
+    this.plain(
+      `  ${"status page".padEnd(20)}  ${this.style("cyan", page)}   (token for the buttons: ${DEMO_TOKEN})`,
+    );
     this.plain(`  ${"status".padEnd(20)}  ${this.style("cyan", statusUrl(options))}   (and /health)`);
     this.#urls.forEach((url, i) => {
       const role = i === 0 ? "primary" : "secondary";

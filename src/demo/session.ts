@@ -6,16 +6,23 @@
  */
 import type { ReadStream } from "node:tty";
 import type { DataValue } from "node-opcua";
-import type { RedundantClient } from "../client/redundant-client.ts";
 import { parseGatewayConfig } from "../config/load.ts";
 import type { GatewayConfig } from "../config/schema.ts";
 import { Gateway } from "../gateway/gateway.ts";
+import type { PairEngine } from "../gateway/pair-engine.ts";
 import { createLogger } from "../log.ts";
 import { routeNodeOpcuaLogs } from "../upstream/opcua-logs.ts";
 import { attachKeys, type DemoActions, startAutoTour } from "./controls.ts";
 import { CounterStats } from "./counter-stats.ts";
 import { COUNTER_NODE, DownstreamClient } from "./downstream.ts";
-import { type DemoOptions, downstreamEndpoint, gatewayEndpoint, HTTP_HOST, statusUrl } from "./options.ts";
+import {
+  DEMO_TOKEN,
+  type DemoOptions,
+  downstreamEndpoint,
+  gatewayEndpoint,
+  HTTP_HOST,
+  statusUrl,
+} from "./options.ts";
 import { KEYS_HELP, type Printer } from "./output.ts";
 import { DemoServers } from "./servers.ts";
 
@@ -42,14 +49,14 @@ export function demoGatewayConfig(options: DemoOptions, urls: readonly string[])
           reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
         },
       ],
-      http: { port: options.httpPort, host: HTTP_HOST },
+      http: { port: options.httpPort, host: HTTP_HOST, auth: { token: DEMO_TOKEN } },
     },
     "demo configuration",
   );
 }
 
 /** Resolves once the pair has left "starting" (a server is active, or every one failed once). */
-function started(client: RedundantClient): Promise<void> {
+function started(client: PairEngine): Promise<void> {
   if (client.state !== "starting") return Promise.resolve();
   return new Promise((resolve) => {
     const check = () => {

@@ -49,6 +49,8 @@ export interface EventFilter {
   kind?: EventKind | readonly EventKind[];
   /** Only events at or after this time (ISO string, Date or ms) or, as a number < 1e12, after this seq. */
   since?: string | Date | number;
+  /** Only events with a larger seq (the HTTP side's way of asking for what it has not seen). */
+  afterSeq?: number;
   /** At most this many, the newest ones (default: all). */
   limit?: number;
 }
@@ -65,6 +67,7 @@ export function matches(event: DiagnosticEvent, filter: EventFilter): boolean {
     const kinds: readonly EventKind[] = typeof filter.kind === "string" ? [filter.kind] : filter.kind;
     if (!kinds.includes(event.kind)) return false;
   }
+  if (filter.afterSeq !== undefined && event.seq <= filter.afterSeq) return false;
   const since = filter.since;
   if (since !== undefined) {
     if (typeof since === "number" && since < 1e12) return event.seq > since;

@@ -1,12 +1,16 @@
 /** Turns a RedundantClient's events into diagnostics events of its pair. */
-import type { RedundantClient } from "../client/redundant-client.ts";
+import type { EventEmitter } from "node:events";
 import type { RedundantClientEvents } from "../client/types.ts";
+import type { PairConfig } from "../config/schema.ts";
 import type { EventLog } from "./event-log.ts";
 
 type Arg<K extends keyof RedundantClientEvents> = RedundantClientEvents[K][0];
 
+/** A RedundantClient, or the gateway's PairEngine in front of one (it survives a reload). */
+export type FollowedClient = EventEmitter<RedundantClientEvents> & { readonly config: PairConfig };
+
 /** Records every event of `client` in `log`; returns a function that stops following. */
-export function followClient(log: EventLog, client: RedundantClient): () => void {
+export function followClient(log: EventLog, client: FollowedClient): () => void {
   const pair = client.config.name;
   const nameOf = (url: string) => client.config.servers.find((s) => s.url === url)?.name ?? url;
   const listeners = {
@@ -27,6 +31,8 @@ export function followClient(log: EventLog, client: RedundantClient): () => void
         details: {
           from: e.from,
           to: e.to,
+          fromIndex: e.fromIndex,
+          toIndex: e.toIndex,
           reason: e.reason,
           detail: e.detail,
           durationMs: e.durationMs,
@@ -55,7 +61,7 @@ export function followClient(log: EventLog, client: RedundantClient): () => void
         server: nameOf(e.server),
         at: e.at,
         message: `recovered on ${nameOf(e.server)} after ${e.downMs} ms without any server`,
-        details: { url: e.server, downMs: e.downMs },
+        details: { url: e.server, index: e.index, downMs: e.downMs },
       }),
     monitorChanged: (e: Arg<"monitorChanged">) =>
       log.record({

@@ -17,9 +17,9 @@ import {
   type UAVariable,
   Variant,
 } from "node-opcua";
-import type { RedundantClient } from "../client/redundant-client.ts";
 import type { PairStatus, ServerStatus } from "../client/types.ts";
 import { RedundancyError } from "../errors.ts";
+import type { PairControl } from "./pair-engine.ts";
 
 /** How often a subscription re-reads a computed variable (ms). */
 export const COMPUTED_SAMPLING_MS = 250;
@@ -60,7 +60,7 @@ interface Installed {
 }
 
 /** Adds the pair object `<pairName>` (NodeIds `s=<pairName>…`) to `namespace` under Objects. */
-export function installPairNodes(namespace: Namespace, client: RedundantClient, pairName: string): Installed {
+export function installPairNodes(namespace: Namespace, client: PairControl, pairName: string): Installed {
   const addressSpace = namespace.addressSpace;
   const pair = namespace.addObject({
     nodeId: `s=${pairName}`,
@@ -99,7 +99,7 @@ export function installPairNodes(namespace: Namespace, client: RedundantClient, 
 type Getter = (status: PairStatus) => unknown;
 
 /** A factory for read-only variables `s=<parent>.<name>` whose value is `get(client.status())`. */
-function computedVariables(namespace: Namespace, client: RedundantClient) {
+function computedVariables(namespace: Namespace, client: PairControl) {
   return (parent: UAObject, name: string, dataType: DataType, get: Getter): UAVariable => {
     const node = namespace.addVariable({
       nodeId: `s=${nodeIdName(parent.nodeId)}.${name}`,
@@ -124,7 +124,7 @@ function nodeIdName(nodeId: NodeId): string {
  * means an empty Target: the best other server. The Message says what happened (also on Bad, where
  * clients that ignore output arguments still get the StatusCode).
  */
-function addForceFailover(namespace: Namespace, pair: UAObject, client: RedundantClient): void {
+function addForceFailover(namespace: Namespace, pair: UAObject, client: PairControl): void {
   const method = namespace.addMethod(pair, {
     nodeId: `s=${nodeIdName(pair.nodeId)}.ForceFailover`,
     browseName: "ForceFailover",

@@ -1,81 +1,221 @@
 /**
  * The gateway service: every configured pair on its own OPC UA endpoint (the OPC UA form of
- * RedundancyMaster's "ProgID aliasing"), plus the HTTP status server.
+ * RedundancyMaster's "ProgID aliasing"), plus the HTTP side (status page, API, metrics).
+ * Reloads apply a new configuration pair by pair without disturbing the untouched ones.
  */
 import { join } from "node:path";
 import { DEFAULTS } from "../config/defaults.ts";
-import type { GatewayConfig } from "../config/schema.ts";
+import { ConfigError, loadConfigFile } from "../config/load.ts";
+import type { GatewayConfig, PairConfig } from "../config/schema.ts";
 import { EventLog } from "../diagnostics/event-log.ts";
 import { followClient } from "../diagnostics/follow-client.ts";
+import { RedundancyError } from "../errors.ts";
+import type { GatewayPairStatus, ReloadReport } from "../http/api.ts";
+import { resolveToken } from "../http/auth.ts";
+import { GatewayMetrics } from "../http/metrics.ts";
 import { type StatusServer, startStatusServer } from "../http/status-server.ts";
 import type { Logger } from "../log.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { PairServer } from "./pair-server.ts";
+import { planReload } from "./reload-plan.ts";
 
 export interface GatewayOptions {
   config: GatewayConfig;
   logger: Logger;
   /** Where the address-space caches live (default ./data). */
   dataDir?: string;
+  /** The file the configuration came from: what `reload()` reads again. */
+  configFile?: string;
 }
 
 export class Gateway {
-  readonly pairs: PairServer[];
+  readonly #options: GatewayOptions;
+  readonly #logger: Logger;
+  #config: GatewayConfig;
+  #pairs: PairServer[] = [];
+  /** Per pair: stops the event adapter and metrics from following it. */
+  readonly #unfollow = new Map<PairServer, () => void>();
   /** The diagnostics event log (every pair's events, config changes, mail problems, errors). */
   readonly events: EventLog;
   readonly #notifier: Notifier | null;
-  readonly #options: GatewayOptions;
+  readonly metrics: GatewayMetrics;
   #http: StatusServer | null = null;
+  /** Reloads run one after the other. */
+  #reloading: Promise<unknown> = Promise.resolve();
 
   constructor(options: GatewayOptions) {
     this.#options = options;
-    const dataDir = options.dataDir ?? "data";
-    this.pairs = options.config.pairs.map(
-      (pair) =>
-        new PairServer({
-          pair,
-          logger: options.logger,
-          cacheFile: join(dataDir, "address-space", `${pair.name}.json`),
-        }),
-    );
+    this.#logger = options.logger;
+    this.#config = options.config;
     const diagnostics = options.config.diagnostics;
     this.events = new EventLog({
       file: diagnostics?.file,
       maxEvents: diagnostics?.maxEvents ?? DEFAULTS.diagnostics.maxEvents,
       logger: options.logger,
     });
-    for (const pair of this.pairs) followClient(this.events, pair.client);
     const notifications = options.config.notifications;
     this.#notifier = notifications
       ? new Notifier(notifications, { record: (e) => this.events.record(e), logger: options.logger })
       : null;
     this.events.on("event", (event) => this.#notifier?.notify(event));
+    this.metrics = new GatewayMetrics(() =>
+      this.#pairs.map((p) => ({
+        status: () => p.status(),
+        downstreamSessions: p.downstreamSessions,
+        valuesForwarded: p.client.valuesForwarded,
+      })),
+    );
+    this.#pairs = options.config.pairs.map((pair) => this.#createPair(pair));
+  }
+
+  /** The pairs being served (a new array after a reload that adds or removes pairs). */
+  get pairs(): readonly PairServer[] {
+    return this.#pairs;
+  }
+
+  get config(): GatewayConfig {
+    return this.#config;
   }
 
   get httpPort(): number | null {
     return this.#http?.port ?? null;
   }
 
+  get httpUrl(): string | null {
+    return this.#http?.url ?? null;
+  }
+
   async start(): Promise<void> {
     await this.events.open();
-    await Promise.all(this.pairs.map((p) => p.start()));
-    const http = this.#options.config.http;
+    await Promise.all(this.#pairs.map((p) => p.start()));
+    const http = this.#config.http;
     if (http) {
       this.#http = await startStatusServer({
         host: http.host,
         port: http.port,
-        pairs: () =>
-          this.pairs.map((p) => ({ ...p.status(), addressSpace: p.mirrored ? "mirrored" : "pending" })),
-        logger: this.#options.logger,
+        tls: http.tls,
+        token: await resolveToken(http.auth),
+        gateway: {
+          pairs: () => this.statuses(),
+          failover: (pair, to) => this.failover(pair, to),
+          reload: () => this.reload(),
+        },
+        events: this.events,
+        metrics: this.metrics,
+        logger: this.#logger,
       });
     }
   }
 
-  async stop(): Promise<void> {
+  statuses(): GatewayPairStatus[] {
+    return this.#pairs.map((p) => ({ ...p.status(), addressSpace: p.mirrored ? "mirrored" : "pending" }));
+  }
+
+  /** Operator switch of one pair to `to` (a server URL) or to the best other server. */
+  failover(pairName: string, to?: string): void {
+    const pair = this.#pairs.find((p) => p.config.name === pairName);
+    if (!pair) throw new RedundancyError("ERR_UNKNOWN_PAIR", `no pair named ${pairName}`);
+    this.#logger.info({ pair: pairName, to: to ?? "best other server" }, "operator failover");
+    pair.client.failover(to);
+  }
+
+  /** Reads the configuration file again and applies it; an invalid file changes nothing. */
+  reload(): Promise<ReloadReport> {
+    const run = async () => {
+      const file = this.#options.configFile;
+      if (!file)
+        throw new RedundancyError("ERR_RELOAD", "the gateway was not started from a configuration file");
+      let next: GatewayConfig;
+      try {
+        next = await loadConfigFile(file);
+      } catch (error) {
+        this.#logger.error({ err: error }, "configuration reload rejected; the running configuration stays");
+        const issues = error instanceof ConfigError ? error.issues : [];
+        this.events.record({
+          kind: "config",
+          pair: null,
+          server: null,
+          message: `reload of ${file} rejected (${issues.length} problem(s)); the running configuration stays`,
+          details: { issues },
+        });
+        throw error;
+      }
+      return this.apply(next);
+    };
+    const result = this.#reloading.then(run, run);
+    this.#reloading = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Applies a validated configuration: pairs added, removed, reconfigured; the others untouched. */
+  async apply(next: GatewayConfig): Promise<ReloadReport> {
+    const plan = planReload(
+      this.#pairs.map((p) => p.config),
+      next.pairs,
+    );
+    const byName = (name: string) => this.#pairs.find((p) => p.config.name === name) as PairServer;
+    const removed = [...plan.remove, ...plan.restart.map((p) => p.name)].map(byName);
+    await Promise.all(removed.map((pair) => this.#stopPair(pair, 0)));
+    const added = [...plan.add, ...plan.restart].map((config) => this.#createPair(config));
+    await Promise.all(added.map((pair) => pair.start()));
+    await Promise.all(plan.reconfigure.map((config) => byName(config.name).reconfigure(config)));
+    const kept = this.#pairs.filter((p) => !removed.includes(p));
+    this.#pairs = next.pairs.map((config) =>
+      [...kept, ...added].find((p) => p.config.name === config.name),
+    ) as PairServer[];
+    if (JSON.stringify(next.http) !== JSON.stringify(this.#config.http))
+      this.#logger.warn("http settings changed: they take effect at the next start");
+    this.#config = next;
+    const report: ReloadReport = {
+      added: plan.add.map((p) => p.name),
+      removed: plan.remove,
+      reconfigured: [...plan.reconfigure, ...plan.restart].map((p) => p.name),
+      unchanged: plan.unchanged,
+    };
+    this.#logger.info(report, "configuration reloaded");
+    this.events.record({
+      kind: "config",
+      pair: null,
+      server: null,
+      message: `configuration reloaded: added [${report.added.join(", ")}], removed [${report.removed.join(", ")}], reconfigured [${report.reconfigured.join(", ")}]`,
+      details: { ...report },
+    });
+    return report;
+  }
+
+  /**
+   * Stops everything. `delayMs` > 0 (graceful shutdown): downstream clients see ServerState
+   * Shutdown with SecondsTillShutdown for that long before the endpoints close.
+   */
+  async stop(options: { delayMs?: number } = {}): Promise<void> {
+    const delayMs = options.delayMs ?? 0;
+    this.#logger.info({ delayMs }, "gateway stopping");
+    await Promise.all(this.#pairs.map((p) => this.#stopPair(p, delayMs)));
     await this.#http?.close();
     this.#http = null;
-    await Promise.all(this.pairs.map((p) => p.stop()));
     await this.#notifier?.close();
     await this.events.flush();
+  }
+
+  #createPair(config: PairConfig): PairServer {
+    const dataDir = this.#options.dataDir ?? "data";
+    const pair = new PairServer({
+      pair: config,
+      logger: this.#logger,
+      cacheFile: join(dataDir, "address-space", `${config.name}.json`),
+    });
+    const stopEvents = followClient(this.events, pair.client);
+    const stopMetrics = this.metrics.follow(config.name, pair.client);
+    this.#unfollow.set(pair, () => {
+      stopEvents();
+      stopMetrics();
+    });
+    return pair;
+  }
+
+  async #stopPair(pair: PairServer, delayMs: number): Promise<void> {
+    await pair.stop(delayMs);
+    this.#unfollow.get(pair)?.();
+    this.#unfollow.delete(pair);
   }
 }

@@ -21,6 +21,7 @@ import { forwardHistoryRead } from "./history-forwarding.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
 import { NamespaceMap } from "./namespace-map.ts";
+import { PairEngine } from "./pair-engine.ts";
 import { installRedundancyNodes } from "./redundancy-nodes.ts";
 import { gatewayServerSettings, serverCertificateManagers } from "./server-settings.ts";
 import { pairServiceLevel } from "./service-level.ts";
@@ -36,8 +37,9 @@ export interface PairServerOptions {
 }
 
 export class PairServer {
-  readonly client: RedundantClient;
-  readonly #options: PairServerOptions;
+  /** The pair's engine; stays the same object when a reload replaces the servers behind it. */
+  readonly client: PairEngine;
+  #options: PairServerOptions;
   readonly #logger: Logger;
   readonly #hooks: MonitoredItemHooks;
   #server: OPCUAServer | null = null;
@@ -48,7 +50,7 @@ export class PairServer {
   constructor(options: PairServerOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ pair: options.pair.name });
-    this.client = new RedundantClient(options.pair, { logger: options.logger });
+    this.client = new PairEngine(new RedundantClient(options.pair, { logger: options.logger }));
     this.#hooks = createMonitoredItemHooks(
       (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
       this.client,
@@ -109,12 +111,40 @@ export class PairServer {
     void this.client.start();
   }
 
-  async stop(): Promise<void> {
+  /** Downstream OPC UA sessions on this pair's endpoint. */
+  get downstreamSessions(): number {
+    return this.#server?.currentSessionCount ?? 0;
+  }
+
+  /** The pair's current configuration (changes with a reload). */
+  get config(): PairConfig {
+    return this.#options.pair;
+  }
+
+  /**
+   * Reload with other upstream servers (same name, same listen endpoint): a new engine connects
+   * to them while the endpoint, downstream sessions and subscriptions stay. Resolves once the
+   * new engine is active (or every new server failed once) and the previous one has stopped.
+   */
+  async reconfigure(pair: PairConfig): Promise<void> {
+    const next = new RedundantClient(pair, { logger: this.#options.logger });
+    this.#options = { ...this.#options, pair };
+    await next.start();
+    await this.client.replace(next);
+  }
+
+  /**
+   * Stop serving. `delayMs` > 0: downstream clients first see ServerState Shutdown with
+   * SecondsTillShutdown counting down (node-opcua's shutdown(timeout)), then the endpoint closes.
+   */
+  async stop(delayMs = 0): Promise<void> {
+    const shutdown = this.#server?.shutdown(delayMs);
     this.#redundancyNodes?.dispose();
     this.#redundancyNodes = null;
+    if (delayMs > 0) await shutdown;
     this.#hooks.close();
     await this.client.stop();
-    await this.#server?.shutdown(0);
+    await shutdown;
     this.#server = null;
   }
 

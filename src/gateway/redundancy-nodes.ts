@@ -24,9 +24,9 @@ import {
   Variant,
   VariantArrayType,
 } from "node-opcua";
-import type { RedundantClient } from "../client/redundant-client.ts";
 import { RedundancyError } from "../errors.ts";
 import { COMPUTED_SAMPLING_MS, installPairNodes, upstreamView } from "./diagnostics-nodes.ts";
+import type { PairControl } from "./pair-engine.ts";
 
 const SERVER_REDUNDANCY = "i=2296";
 const REDUNDANCY_SUPPORT = "i=3709";
@@ -46,7 +46,7 @@ export function gatewayNamespaceUri(pairName: string): string {
  */
 export function installRedundancyNodes(
   server: OPCUAServer,
-  client: RedundantClient,
+  client: PairControl,
   pairName: string,
 ): { dispose(): void } {
   const addressSpace = server.engine.addressSpace;
@@ -78,7 +78,7 @@ export function installRedundancyNodes(
 function presentTransparentRedundancy(
   addressSpace: AddressSpace,
   namespace: Namespace,
-  client: RedundantClient,
+  client: PairControl,
 ): { dispose(): void } {
   const serverRedundancy = addressSpace.findNode(SERVER_REDUNDANCY) as UAObject | null;
   const support = addressSpace.findNode(REDUNDANCY_SUPPORT) as UAVariable | null;

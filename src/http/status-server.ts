@@ -1,81 +1,93 @@
 /**
- * The gateway's HTTP side (DESIGN §6): `GET /api/status` and `GET /health`. Read-only for now;
- * the status page, metrics and operator commands come with the operations release.
+ * The gateway's HTTP side (DESIGN §6, README "HTTP API"): the status page, the JSON API, live
+ * updates (server-sent events), Prometheus metrics; HTTPS when `http.tls` is configured.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { PairStatus } from "../client/types.ts";
+import { readFile } from "node:fs/promises";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { RedundancyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { type GatewayControl, handleApi, sendJson, statusDocument } from "./api.ts";
+import type { DiagnosticEvent, DiagnosticEventSource } from "./diagnostic-event.ts";
+import type { GatewayMetrics } from "./metrics.ts";
+import { SseHub } from "./sse.ts";
+import { serveStatic } from "./static-files.ts";
+
+export type { GatewayPairStatus, ReloadReport } from "./api.ts";
+export { statusDocument };
 
 export interface StatusServerOptions {
   host: string;
   port: number;
-  pairs(): GatewayPairStatus[];
+  gateway: GatewayControl;
+  events: DiagnosticEventSource;
+  metrics?: GatewayMetrics;
+  /** The API token (null: state-changing requests are refused with 403). Never logged. */
+  token: string | null;
+  tls?: { certFile: string; keyFile: string };
   logger: Logger;
-}
-
-/** A pair's engine status plus what the gateway adds: whether its address space is served yet. */
-export interface GatewayPairStatus extends PairStatus {
-  /** `mirrored`: the upstream address space (or its cache) is served; `pending`: not yet. */
-  addressSpace: "mirrored" | "pending";
 }
 
 export interface StatusServer {
   readonly port: number;
+  readonly url: string;
   close(): Promise<void>;
 }
 
-/** The stable shape of `GET /api/status`: other programs read it. */
-export function statusDocument(pairs: readonly GatewayPairStatus[]) {
-  return {
-    pairs: pairs.map((p) => ({
-      name: p.name,
-      mode: p.mode,
-      state: p.state,
-      active: p.active,
-      failovers: p.failovers,
-      lastFailover: p.lastFailover,
-      addressSpace: p.addressSpace,
-      servers: p.servers.map((s) => ({
-        url: s.url,
-        name: s.name,
-        state: s.state,
-        serverState: s.serverState,
-        serviceLevel: s.serviceLevel,
-        lastError: s.lastError,
-      })),
-    })),
-  };
-}
-
-function send(response: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, {
-    "content-type": "application/json; charset=utf-8",
-    "cache-control": "no-store",
-  });
-  response.end(text);
-}
+/** How often the live channel checks for status changes that come without an event (ServiceLevel). */
+const STATUS_CHECK_MS = 1000;
 
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
-  const handle = (request: IncomingMessage, response: ServerResponse) => {
-    const path = new URL(request.url ?? "/", "http://gateway").pathname;
-    if (request.method !== "GET" && request.method !== "HEAD") {
-      send(response, 405, { error: "method not allowed" });
-      return;
-    }
-    if (path === "/health") send(response, 200, { status: "ok" });
-    else if (path === "/api/status") send(response, 200, statusDocument(options.pairs()));
-    else send(response, 404, { error: `no route ${path}` });
+  const sse = new SseHub();
+  const ctx = {
+    gateway: options.gateway,
+    events: options.events,
+    metrics: options.metrics ?? null,
+    sse,
+    token: options.token,
   };
-  const server = createServer((request, response) => {
-    try {
-      handle(request, response);
-    } catch (error) {
-      options.logger.error({ err: error }, "status request failed");
-      if (!response.headersSent) send(response, 500, { error: "internal error" });
-    }
-  });
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
+    const url = new URL(request.url ?? "/", "http://gateway");
+    if (await handleApi(request, response, url, ctx)) return;
+    if (
+      (request.method === "GET" || request.method === "HEAD") &&
+      (await serveStatic(url.pathname, response))
+    )
+      return;
+    sendJson(response, 404, { error: `no route ${request.method} ${url.pathname}`, code: "ERR_NOT_FOUND" });
+  };
+  const listener = (request: IncomingMessage, response: ServerResponse) => {
+    handle(request, response).catch((error: unknown) => {
+      options.logger.error({ err: error, path: request.url }, "HTTP request failed");
+      if (!response.headersSent) sendJson(response, 500, { error: "internal error", code: "ERR_INTERNAL" });
+      else response.end();
+    });
+  };
+  const server = options.tls
+    ? createHttpsServer(
+        { cert: await readTlsFile(options.tls.certFile), key: await readTlsFile(options.tls.keyFile) },
+        listener,
+      )
+    : createHttpServer(listener);
+
+  // Live channel: every diagnostics event, and the status whenever it changed.
+  let lastStatus = "";
+  const pushStatus = () => {
+    if (sse.size === 0) return;
+    const document = statusDocument(options.gateway.pairs());
+    const text = JSON.stringify(document);
+    if (text === lastStatus) return;
+    lastStatus = text;
+    sse.send("status", document);
+  };
+  const onEvent = (event: DiagnosticEvent) => {
+    sse.send("event", event);
+    pushStatus();
+  };
+  options.events.on("event", onEvent);
+  const statusTimer = setInterval(pushStatus, STATUS_CHECK_MS);
+  statusTimer.unref();
+
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error) =>
       reject(
@@ -89,13 +101,31 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
-  options.logger.info({ host: options.host, port }, "status server listening");
+  const scheme = options.tls ? "https" : "http";
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const url = `${scheme}://${host}:${port}`;
+  options.logger.info(
+    { url, auth: options.token === null ? "none (operator commands disabled)" : "token" },
+    "status server listening",
+  );
   return {
     port,
+    url,
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(statusTimer);
+        options.events.off("event", onEvent);
+        sse.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+async function readTlsFile(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new RedundancyError("ERR_CONFIG_UNREADABLE", `http.tls: cannot read ${file}`, { cause: error });
+  }
 }

@@ -81,7 +81,10 @@ export interface GatewayRigOptions {
   pairs: { mode: "cold" | "warm" | "hot"; extra?: Partial<PairConfigInput> }[];
   tickMs?: number;
   dataDir?: string;
-  http?: boolean;
+  /** false: do not wait for the primary, only for an active server (manual failback may stay on the secondary). */
+  awaitPrimary?: boolean;
+  /** Serve the HTTP side on a free port; an object adds settings such as `auth`. */
+  http?: boolean | Record<string, unknown>;
   /** Top-level settings besides pairs and http (diagnostics, notifications, ...). */
   config?: Omit<GatewayConfigInput, "pairs" | "http">;
 }
@@ -121,7 +124,15 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
     const config = parseGatewayConfig({
       ...options.config,
       pairs,
-      ...(options.http ? { http: { port: await freePort(), host: "127.0.0.1" } } : {}),
+      ...(options.http
+        ? {
+            http: {
+              port: await freePort(),
+              host: "127.0.0.1",
+              ...(options.http === true ? {} : options.http),
+            },
+          }
+        : {}),
     });
     const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
     routeNodeOpcuaLogs(logger);
@@ -131,7 +142,12 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
     const started = gateway;
     // Tests start from the primary, with the address space mirrored.
     await waitFor(
-      () => started.pairs.every((p) => p.status().activeIndex === 0 && p.mirrored),
+      () =>
+        started.pairs.every(
+          (p) =>
+            (options.awaitPrimary === false ? p.status().active !== null : p.status().activeIndex === 0) &&
+            p.mirrored,
+        ),
       30_000,
       "every pair active on its primary and mirrored",
     );

@@ -141,6 +141,7 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
             failovers: number;
             lastFailover: unknown;
             addressSpace: string;
+            monitoredItems: number;
             servers: { state: string }[];
           }[];
         };
@@ -161,14 +162,18 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
           mode: "hot",
           state: "active",
           active: sims[0]!.endpointUrl,
+          activeIndex: 0,
           // 0, or 1 when the pair started on the secondary and returned to the primary
           failovers: status.pairs[0]!.failovers,
           lastFailover: status.pairs[0]!.lastFailover,
           addressSpace: "mirrored",
-          servers: sims.map((s) => ({
+          monitoredItems: status.pairs[0]!.monitoredItems,
+          servers: sims.map((s, i) => ({
             url: s.endpointUrl,
             name: `127.0.0.1:${s.port}`,
             state: "connected",
+            role: "full",
+            active: i === 0,
             serverState: "Running",
             serviceLevel: 255,
             lastError: null,

@@ -1,4 +1,8 @@
-/** `opcua-redundancy start --config FILE [--data-dir DIR]`: run the gateway until SIGTERM or SIGINT. */
+/**
+ * `opcua-redundancy start --config FILE [--data-dir DIR]`: run the gateway.
+ * SIGHUP reloads the configuration file; SIGTERM and SIGINT shut down gracefully (downstream
+ * clients see ServerState Shutdown for `shutdown.delayMs`, a second signal stops at once).
+ */
 import { parseArgs } from "node:util";
 
 const usage = "Usage: opcua-redundancy start --config FILE [--data-dir DIR]\n";
@@ -30,22 +34,43 @@ export async function run(args: string[]): Promise<number> {
   const { createLogger } = await import("../../log.ts");
   const { routeNodeOpcuaLogs } = await import("../../upstream/opcua-logs.ts");
   const { Gateway } = await import("../../gateway/gateway.ts");
+  const { RedundancyError } = await import("../../errors.ts");
   const logger = createLogger({ level: config.logLevel });
   routeNodeOpcuaLogs(logger);
-  const gateway = new Gateway({ config, logger, dataDir: values["data-dir"] });
-  await gateway.start();
+  const gateway = new Gateway({ config, logger, dataDir: values["data-dir"], configFile: values.config });
+  try {
+    await gateway.start();
+  } catch (error) {
+    if (!(error instanceof RedundancyError)) throw error;
+    logger.fatal({ code: error.code, err: error.message }, "cannot start");
+    await gateway.stop();
+    return error.code === "ERR_LISTEN" ? 69 : error.code === "ERR_CONFIG_UNREADABLE" ? 66 : 78;
+  }
   for (const pair of gateway.pairs)
-    logger.info({ pair: pair.status().name, endpoint: pair.endpointUrl }, "serving");
+    logger.info({ pair: pair.config.name, endpoint: pair.endpointUrl }, "serving");
+  if (gateway.httpUrl) logger.info({ url: gateway.httpUrl }, "status page");
+  const onHangup = () => {
+    logger.info({ signal: "SIGHUP" }, "reloading the configuration");
+    // A rejected file is logged (with every problem) by the gateway; the running configuration stays.
+    gateway.reload().catch(() => undefined);
+  };
+  process.on("SIGHUP", onHangup);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      logger.info({ signal }, "shutting down");
+      logger.info({ signal, delayMs: config.shutdown.delayMs }, "shutting down");
       process.off("SIGTERM", stop);
       process.off("SIGINT", stop);
+      // A second signal during the graceful delay ends the process at once.
+      const now = () => process.exit(130);
+      process.once("SIGTERM", now);
+      process.once("SIGINT", now);
       resolve();
     };
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
   });
-  await gateway.stop();
+  process.off("SIGHUP", onHangup);
+  await gateway.stop({ delayMs: gateway.config.shutdown.delayMs });
+  logger.info("stopped");
   return 0;
 }
