@@ -18,6 +18,7 @@ import {
 } from "./checks.ts";
 import { COMPARISON_OPS, DEFAULTS, LIMITS, LOG_LEVELS, MODES } from "./defaults.ts";
 import { describeValue } from "./issues.ts";
+import * as security from "./schema-security.ts";
 
 /**
  * An integer in [min, max], with one message naming the range. (Not `z.int()`: its issue aborts the
@@ -50,6 +51,8 @@ export const serverConfigSchema = z
     url: z.string().superRefine(checkOpcTcpUrl),
     /** A label for logs, status and diagnostics; default: host:port[/path] of the URL. */
     name: z.string().min(1).max(LIMITS.pairName.maxLength).optional(),
+    security: security.upstreamSecuritySchema.optional(),
+    user: security.upstreamUserSchema.optional(),
   })
   .overwrite((server) =>
     server.name === undefined ? { ...server, name: labelFromUrl(server.url) } : server,
@@ -144,6 +147,8 @@ export const pairConfigSchema = z
         bufferSize: count(LIMITS.hotBufferSize.min, LIMITS.hotBufferSize.max).default(D.hot.bufferSize),
       })
       .prefault({}),
+    security: security.pairSecuritySchema.prefault({}),
+    limits: security.pairLimitsSchema.prefault({}),
   })
   .superRefine(checkPair, { when: always });
 

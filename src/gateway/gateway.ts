@@ -13,6 +13,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** Where the address-space caches live (default ./data). */
   dataDir?: string;
+  /** The PKI folder (default <dataDir>/pki). */
+  pkiDir?: string;
 }
 
 export class Gateway {
@@ -23,12 +25,14 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.#options = options;
     const dataDir = options.dataDir ?? "data";
+    const pkiDir = options.pkiDir ?? join(dataDir, "pki");
     this.pairs = options.config.pairs.map(
       (pair) =>
         new PairServer({
           pair,
           logger: options.logger,
           cacheFile: join(dataDir, "address-space", `${pair.name}.json`),
+          pkiDir,
         }),
     );
   }

@@ -16,12 +16,14 @@ import type { PairStatus } from "../client/types.ts";
 import type { PairConfig } from "../config/schema.ts";
 import { RedundancyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { anyoneCanLogIn, downstreamSecurityOptions } from "../security/downstream-options.ts";
+import { applyRolePermissions } from "../security/roles.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
 import { NamespaceMap } from "./namespace-map.ts";
 import { installRedundancyNodes } from "./redundancy-nodes.ts";
-import { gatewayServerSettings, serverCertificateManagers } from "./server-settings.ts";
+import { gatewayServerSettings } from "./server-settings.ts";
 import { pairServiceLevel } from "./service-level.ts";
 import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
 import { loadSnapshot, saveSnapshot } from "./snapshot-cache.ts";
@@ -32,6 +34,8 @@ export interface PairServerOptions {
   logger: Logger;
   /** Where the mirrored address space is cached (none: no cache). */
   cacheFile?: string;
+  /** The gateway's PKI folder (src/security/gateway-pki.ts). */
+  pkiDir: string;
 }
 
 export class PairServer {
@@ -80,9 +84,11 @@ export class PairServer {
     const listen = this.#options.pair.listen;
     if (!listen)
       throw new RedundancyError("ERR_INVALID_ARGUMENT", `pair ${this.#options.pair.name} has no listen port`);
+    if (!anyoneCanLogIn(this.#options.pair))
+      this.#logger.warn("no user can log in: configure security.users, certificateUsers or anonymous");
     const server = new OPCUAServer({
-      ...gatewayServerSettings(this.#options.pair.name),
-      ...serverCertificateManagers(this.#options.pair.name),
+      ...gatewayServerSettings(this.#options.pair),
+      ...(await downstreamSecurityOptions(this.#options.pair, this.#options.pkiDir)),
       port: listen.port,
       hostname: listen.host === "0.0.0.0" ? undefined : listen.host,
       registerServerMethod: RegisterServerMethod.HIDDEN,
@@ -92,6 +98,7 @@ export class PairServer {
     this.#server = server;
     await server.initialize();
     reserveOwnNamespaceIds(server);
+    applyRolePermissions(server.engine.addressSpace!, this.#options.pair.security);
     this.#bindServiceLevel(server);
     const cached = this.#options.cacheFile ? await loadSnapshot(this.#options.cacheFile) : undefined;
     if (cached) await this.#install(cached, "cache");
@@ -161,6 +168,7 @@ export class PairServer {
     this.#mirror = mirror;
     // The gateway's own namespace comes after the mirrored ones: installed with the first mirror.
     this.#redundancyNodes ??= installRedundancyNodes(server, this.client, this.#options.pair.name);
+    applyRolePermissions(addressSpace, this.#options.pair.security);
     this.#logger.info(
       {
         source,

@@ -15,7 +15,7 @@ import {
 import { parseGatewayConfig } from "../../src/config/load.ts";
 import type { PairConfigInput } from "../../src/config/schema.ts";
 import { Gateway } from "../../src/gateway/gateway.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger, type Logger } from "../../src/log.ts";
 import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
 import { CounterRecorder } from "./counter-recorder.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
@@ -82,7 +82,18 @@ export interface GatewayRigOptions {
   tickMs?: number;
   dataDir?: string;
   http?: boolean;
+  /**
+   * The gateway's PKI folder. Default: one cached folder under the OS temp folder, so that only
+   * the first test pays for key generation (tests of the PKI itself pass a fresh folder).
+   */
+  pkiDir?: string;
+  /** Where the log goes (default: silent, or TEST_LOG_LEVEL to stdout). */
+  logger?: Logger;
 }
+
+/** Test pairs accept SecurityPolicy None and anonymous users unless a test sets `security`. */
+export const openSecurity = { allowNone: true, anonymous: true } as const;
+export const rigPkiDir = join(tmpdir(), "opcua-redundancy-test-gateway-pki");
 
 export async function startGatewayRig(options: GatewayRigOptions): Promise<GatewayRig> {
   const sims: SimProcess[] = [];
@@ -113,6 +124,7 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
         statusQuery: testStatusQuery,
         failback: { policy: "auto", holdMs: 1000 },
         minDwellMs: 500,
+        security: openSecurity,
         ...pair.extra,
       });
     }
@@ -120,10 +132,10 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
       pairs,
       ...(options.http ? { http: { port: await freePort(), host: "127.0.0.1" } } : {}),
     });
-    const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+    const logger = options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
     routeNodeOpcuaLogs(logger);
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "gateway-test-")));
-    gateway = new Gateway({ config, logger, dataDir });
+    gateway = new Gateway({ config, logger, dataDir, pkiDir: options.pkiDir ?? rigPkiDir });
     await gateway.start();
     const started = gateway;
     // Tests start from the primary, with the address space mirrored.
