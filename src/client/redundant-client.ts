@@ -37,6 +37,8 @@ export interface RedundantClientOptions {
   logger?: Logger;
   /** Reads, writes, calls and browses fail with BadTimeout after this long (default 5000 ms). */
   requestTimeoutMs?: number;
+  /** The PKI folder of the upstream client (own certificate, trusted server certificates). */
+  pkiFolder?: string;
 }
 
 /**
@@ -80,6 +82,9 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
             session: c.session,
             reconnect: c.reconnect,
             clientName: `opcua-redundancy-${c.name}`,
+            security: server.security,
+            user: server.user,
+            pkiFolder: options.pkiFolder,
           },
           { logger: this.#logger, clock: this.#clock },
         ),

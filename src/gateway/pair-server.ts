@@ -17,6 +17,7 @@ import type { PairConfig } from "../config/schema.ts";
 import { RedundancyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { anyoneCanLogIn, downstreamSecurityOptions } from "../security/downstream-options.ts";
+import { pkiStoreFolder } from "../security/gateway-pki.ts";
 import { applyRolePermissions } from "../security/roles.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
@@ -51,7 +52,10 @@ export class PairServer {
   constructor(options: PairServerOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ pair: options.pair.name });
-    this.client = new RedundantClient(options.pair, { logger: options.logger });
+    this.client = new RedundantClient(options.pair, {
+      logger: options.logger,
+      pkiFolder: pkiStoreFolder(options.pkiDir, "applications"),
+    });
     this.#hooks = createMonitoredItemHooks(
       (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
       this.client,

@@ -5,10 +5,8 @@
 import { EventEmitter } from "node:events";
 import {
   DataType,
-  MessageSecurityMode,
   OPCUAServer,
   RegisterServerMethod,
-  SecurityPolicy,
   ServerState,
   type StatusCode,
   StatusCodes,
@@ -17,6 +15,7 @@ import { RedundancyError } from "../errors.ts";
 import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "./address-space.ts";
 import { type BulkNodes, buildBulkNodes } from "./bulk.ts";
 import { createSimulatorCertificateManagers } from "./pki.ts";
+import { type SimulatorSecurity, simulatorSecurityOptions } from "./security.ts";
 import { bindStandardNodes, type StandardNodes } from "./standard-nodes.ts";
 import { Ticker } from "./ticker.ts";
 
@@ -35,6 +34,8 @@ export interface SimulatorOptions {
   name?: string;
   /** Extra Int32 variables ns=1;s=Bulk.<i>, all set to Counter at every tick (default 0). */
   bulk?: number;
+  /** Endpoint security and the one user allowed in (default: None and anonymous). */
+  security?: SimulatorSecurity;
 }
 
 export interface WriteLogEntry {
@@ -217,9 +218,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     host,
     hostname: host,
-    securityPolicies: [SecurityPolicy.None],
-    securityModes: [MessageSecurityMode.None],
-    allowAnonymous: true,
+    ...simulatorSecurityOptions(options.security),
     registerServerMethod: RegisterServerMethod.HIDDEN,
     maxConnectionsPerEndpoint: 100,
     serverCertificateManager: pki.server,

@@ -9,12 +9,14 @@ import {
   TimestampsToReturn,
 } from "node-opcua";
 import type { Clock } from "../clock.ts";
+import type { UpstreamSecurity, UpstreamUser } from "../config/schema-security.ts";
 import type { Logger } from "../log.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
 import { breakChannel, withTimeout } from "./channel.ts";
 import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { UpstreamItemSet } from "./item-set.ts";
+import { upstreamClientSecurity, upstreamUserIdentity } from "./security-options.ts";
 import { StallGuard } from "./stall-guard.ts";
 
 export type LinkState = "idle" | "connecting" | "connected" | "lost" | "stopped";
@@ -30,6 +32,11 @@ export interface LinkSettings {
   reconnect: { initialDelayMs: number; maxDelayMs: number };
   /** Names this link's client in the server's session diagnostics. */
   clientName: string;
+  /** Policy and mode (default None), the user (default anonymous): see security-options.ts. */
+  security?: UpstreamSecurity;
+  user?: UpstreamUser;
+  /** The client PKI folder (default: client-pki.ts defaultPkiFolder). */
+  pkiFolder?: string;
 }
 
 export interface LinkStateChange {
@@ -130,11 +137,12 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   async #connect(): Promise<void> {
     const generation = ++this.#generation;
     const s = this.settings;
-    const certificateManager = await clientCertificateManager();
+    const certificateManager = await clientCertificateManager(s.pkiFolder);
     if (generation !== this.#generation) return;
     const client = OPCUAClient.create({
       applicationName: clientApplicationName,
       clientCertificateManager: certificateManager,
+      ...upstreamClientSecurity(s.security),
       clientName: `${s.clientName}-${s.index}`,
       endpointMustExist: false,
       keepSessionAlive: false,
@@ -163,7 +171,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     try {
       await client.connect(s.url);
       if (generation !== this.#generation) return;
-      const session = await client.createSession();
+      const session = await client.createSession(await upstreamUserIdentity(s.user));
       if (generation !== this.#generation) {
         await session.close().catch(() => undefined);
         return;

@@ -14,6 +14,9 @@ import {
 } from "node-opcua";
 import { parseGatewayConfig } from "../../src/config/load.ts";
 import type { PairConfigInput } from "../../src/config/schema.ts";
+
+type ServerConfigInput = PairConfigInput["servers"][number];
+
 import { Gateway } from "../../src/gateway/gateway.ts";
 import { createLogger, type Logger } from "../../src/log.ts";
 import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
@@ -21,7 +24,7 @@ import { CounterRecorder } from "./counter-recorder.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { testStatusQuery } from "./pair-rig.ts";
 import { freePort } from "./ports.ts";
-import { type SimProcess, spawnSimulator } from "./sim-process.ts";
+import { type SimProcess, type SpawnSimulatorOptions, spawnSimulator } from "./sim-process.ts";
 import { waitFor } from "./wait.ts";
 
 export interface Downstream {
@@ -87,6 +90,10 @@ export interface GatewayRigOptions {
    * the first test pays for key generation (tests of the PKI itself pass a fresh folder).
    */
   pkiDir?: string;
+  /** Extra simulator options (security, user). */
+  simulator?: Pick<SpawnSimulatorOptions, "secure" | "user">;
+  /** Extra settings for every upstream server entry (security, user). */
+  server?: Omit<ServerConfigInput, "url">;
   /** Where the log goes (default: silent, or TEST_LOG_LEVEL to stdout). */
   logger?: Logger;
 }
@@ -109,7 +116,7 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
     sims.push(
       ...(await Promise.all(
         Array.from({ length: count }, () =>
-          spawnSimulator({ tickMs: options.tickMs ?? 20, sharedClock: true }),
+          spawnSimulator({ tickMs: options.tickMs ?? 20, sharedClock: true, ...options.simulator }),
         ),
       )),
     );
@@ -120,7 +127,10 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
         name: `pair${i + 1}`,
         listen: { port: await freePort(), host: "127.0.0.1" },
         mode: pair.mode,
-        servers: [{ url: proxies[2 * i]!.url }, { url: proxies[2 * i + 1]!.url }],
+        servers: [
+          { url: proxies[2 * i]!.url, ...options.server },
+          { url: proxies[2 * i + 1]!.url, ...options.server },
+        ],
         statusQuery: testStatusQuery,
         failback: { policy: "auto", holdMs: 1000 },
         minDwellMs: 500,

@@ -16,6 +16,10 @@ export interface SpawnSimulatorOptions {
   shutdownDelayMs?: number;
   /** Extra variables ns=1;s=Bulk.<i> (for benchmarks). */
   bulk?: number;
+  /** Signed and encrypted endpoints only. */
+  secure?: boolean;
+  /** The one user allowed in (its password reaches the process through the environment). */
+  user?: { name: string; password: string };
 }
 
 export interface SimProcess {
@@ -68,6 +72,8 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.shutdownDelayMs !== undefined)
     args.push("--shutdown-delay-ms", String(options.shutdownDelayMs));
   if (options.bulk !== undefined) args.push("--bulk", String(options.bulk));
+  if (options.secure) args.push("--secure");
+  if (options.user) args.push("--user", options.user.name);
   return args;
 }
 
@@ -115,7 +121,11 @@ class SimProcessImpl extends EventEmitter implements SimProcess {
     const child = spawn(process.execPath, cliArgs(this.options, this.port), {
       cwd: projectRoot,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, OPCUA_REDUNDANCY_LOG_LEVEL: "silent" },
+      env: {
+        ...process.env,
+        OPCUA_REDUNDANCY_LOG_LEVEL: "silent",
+        ...(this.options.user ? { OPCUA_SIMULATOR_PASSWORD: this.options.user.password } : {}),
+      },
     });
     live.add(child);
     this.child = child;

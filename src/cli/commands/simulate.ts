@@ -9,6 +9,7 @@
 import { format, parseArgs } from "node:util";
 import { setErrorLogger, setWarningLogger } from "node-opcua";
 import { RedundancyError } from "../../errors.ts";
+import type { SimulatorSecurity } from "../../simulator/security.ts";
 import { type Simulator, startSimulator, type WriteLogEntry } from "../../simulator/simulator.ts";
 
 const USAGE =
@@ -17,7 +18,9 @@ const USAGE =
   "  --tick-ms T            Counter/Sine period in ms (default 1000, minimum 10)\n" +
   "  --shared-clock         Counter = floor(unix_ms / T), source timestamp = tick boundary\n" +
   "  --shutdown-delay-ms D  how long a graceful stop shows ServerState Shutdown (default 2000)\n" +
-  "  --bulk N               N extra Int32 variables ns=1;s=Bulk.<i>, set to Counter at every tick\n";
+  "  --bulk N               N extra Int32 variables ns=1;s=Bulk.<i>, set to Counter at every tick\n" +
+  "  --secure               signed and encrypted endpoints only (no SecurityPolicy None)\n" +
+  "  --user NAME            only this user may log in; password in $OPCUA_SIMULATOR_PASSWORD\n";
 
 interface SimulateOptions {
   port: number;
@@ -25,6 +28,7 @@ interface SimulateOptions {
   sharedClock: boolean;
   shutdownDelayMs: number;
   bulk: number;
+  security: SimulatorSecurity;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -52,6 +56,8 @@ function parse(args: string[]): SimulateOptions | "help" {
       "shared-clock": { type: "boolean", default: false },
       "shutdown-delay-ms": { type: "string" },
       bulk: { type: "string" },
+      secure: { type: "boolean", default: false },
+      user: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -64,7 +70,19 @@ function parse(args: string[]): SimulateOptions | "help" {
     sharedClock: values["shared-clock"] === true,
     shutdownDelayMs: integer("shutdown-delay-ms", values["shutdown-delay-ms"], 2000, 0, 3_600_000),
     bulk: integer("bulk", values.bulk, 0, 0, 1_000_000),
+    security: { secure: values.secure === true, user: simulatorUser(values.user) },
   };
+}
+
+function simulatorUser(name: string | undefined): SimulatorSecurity["user"] {
+  if (name === undefined) return undefined;
+  const password = process.env.OPCUA_SIMULATOR_PASSWORD;
+  if (!password)
+    throw new RedundancyError(
+      "ERR_INVALID_ARGUMENT",
+      "--user needs the password in $OPCUA_SIMULATOR_PASSWORD",
+    );
+  return { name, password };
 }
 
 function printLine(record: Record<string, unknown>): void {
