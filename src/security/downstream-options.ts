@@ -5,6 +5,7 @@
 import { MessageSecurityMode, type OPCUACertificateManager, SecurityPolicy } from "node-opcua";
 import type { PairConfig } from "../config/schema.ts";
 import { pairCertificateFile, pkiCertificateManager } from "./gateway-pki.ts";
+import { hardenServerTransport } from "./transport-hardening.ts";
 import { buildDownstreamUsers, type DownstreamUsers } from "./user-manager.ts";
 
 export interface DownstreamSecurityOptions {
@@ -21,6 +22,8 @@ export async function downstreamSecurityOptions(
   pair: PairConfig,
   pkiDir: string,
 ): Promise<DownstreamSecurityOptions> {
+  // Every server the gateway runs goes through here: the transport guard is installed once.
+  hardenServerTransport();
   const security = pair.security;
   const userCertificateManager = pkiCertificateManager(pkiDir, "users");
   const users = await buildDownstreamUsers(security, userCertificateManager);
