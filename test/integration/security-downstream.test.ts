@@ -20,6 +20,7 @@ import {
   UserTokenType,
 } from "node-opcua";
 import type { PairConfigInput } from "../../src/config/schema.ts";
+import { readCertificateFile } from "../../src/security/certificate-file.ts";
 import { hashPassword } from "../../src/security/password-hash.ts";
 import { listCertificates } from "../../src/security/pki-store.ts";
 import { type GatewayRig, startGatewayRig } from "../helpers/gateway-rig.ts";
@@ -69,6 +70,10 @@ const secure = (options: Omit<SecureSessionOptions, "pki">) =>
 test("an unknown client certificate is refused and stored; accepted after `pki trust`", {
   timeout: INTEGRATION_TEST_TIMEOUT_MS,
 }, async () => {
+  // The pair's certificate was made on first start, in the gateway's own PKI.
+  const own = await readCertificateFile(join(pkiDir, "applications", "own", "certs", "pair1.pem"));
+  assert.match(own.commonName, /opcua-redundancy pair1/);
+
   await assert.rejects(secure({ policy: "Basic256Sha256", mode: "SignAndEncrypt", user: operator }));
   const rejected = (await listCertificates(pkiDir, "applications")).filter((c) => c.status === "rejected");
   assert.equal(rejected.length, 1, JSON.stringify(rejected));

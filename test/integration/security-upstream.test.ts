@@ -95,6 +95,28 @@ test("upstream with SignAndEncrypt and a user: refused until trusted, then servi
     assert.equal(status.name, "Good");
     await rig.sims[0]!.waitForWrite((w) => w.value === 4242, 5000);
 
+    // A wrong password (from a file): refused by the upstream, retried, and not logged either.
+    const wrongPassword = `Wr0ng-${randomBytes(8).toString("hex")}`;
+    const passwordFile = join(pkiDir, "..", "wrong-password");
+    await writeFile(passwordFile, wrongPassword);
+    const refused = new RedundantClient(
+      {
+        name: "refused",
+        mode: "warm",
+        servers: [{ url: rig.proxies[1]!.url, ...upstream, user: { name: "gateway", passwordFile } }],
+        statusQuery: testStatusQuery,
+      },
+      { logger, pkiFolder: pkiStoreFolder(pkiDir, "applications") },
+    );
+    void refused.start();
+    await waitFor(
+      () => lines.some((line) => line.includes('"pair":"refused"') && line.includes("session setup failed")),
+      30_000,
+      "the refused session setup in the log",
+    );
+    await refused.stop();
+    assert.equal(lines.join("").includes(wrongPassword), false, "the wrong password is not in the log");
+
     // A failover to the secondary logs in the same way.
     await rig.sims[0]!.kill();
     await waitFor(

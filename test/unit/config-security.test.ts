@@ -4,6 +4,8 @@
  * (each with its path), never with a crash or another kind of error.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { test } from "node:test";
 import { ConfigError, loadConfigFile, parseConfigText, parseGatewayConfig } from "../../src/config/load.ts";
 import { hashPassword, verifyPassword } from "../../src/security/password-hash.ts";
@@ -70,6 +72,20 @@ test("every security problem is listed with its path", () => {
   assertIssue(issues, "pairs[0].servers[0].user", /exactly one of passwordEnv, passwordFile/);
   assert.equal(issues.join("\n").includes("clear text"), false, "a password is never echoed");
   assert.equal(issues.join("\n").includes("Pw-4711-xyz"), false, "a password is never echoed");
+});
+
+test("opcua-redundancy hash-password reads stdin and prints a hash that verifies", async () => {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "hash-password"], {
+    cwd: root,
+  });
+  let stdout = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stdin.end("pass word\n");
+  const [code] = await once(child, "exit");
+  assert.equal(code, 0);
+  assert.equal(await verifyPassword("pass word", stdout.trim()), true, stdout);
 });
 
 test("password hashes: verify the right password only; malformed hashes never match", async () => {
