@@ -84,6 +84,8 @@ const limit = (max: number) =>
 export const pairLimitsSchema = z.strictObject({
   /** Sessions on the endpoint, all clients together (node-opcua closes unactivated ones first). */
   maxSessions: limit(100_000).default(500),
+  /** Sessions of one client (its remote IP address): one client cannot lock the others out. */
+  maxSessionsPerClient: limit(100_000).default(50),
   /** TCP connections (secure channels) on the endpoint, all clients together. */
   maxConnections: limit(100_000).default(500),
   maxSubscriptionsPerSession: limit(10_000).default(100),

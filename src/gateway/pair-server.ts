@@ -6,7 +6,7 @@
 import {
   type AddressSpace,
   DataType,
-  OPCUAServer,
+  type OPCUAServer,
   RegisterServerMethod,
   type UAVariable,
   Variant,
@@ -19,6 +19,7 @@ import type { Logger } from "../log.ts";
 import { anyoneCanLogIn, downstreamSecurityOptions } from "../security/downstream-options.ts";
 import { pkiStoreFolder } from "../security/gateway-pki.ts";
 import { applyRolePermissions } from "../security/roles.ts";
+import { QuotaOpcUaServer } from "../security/session-quota.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
@@ -90,7 +91,7 @@ export class PairServer {
       throw new RedundancyError("ERR_INVALID_ARGUMENT", `pair ${this.#options.pair.name} has no listen port`);
     if (!anyoneCanLogIn(this.#options.pair))
       this.#logger.warn("no user can log in: configure security.users, certificateUsers or anonymous");
-    const server = new OPCUAServer({
+    const server = new QuotaOpcUaServer({
       ...gatewayServerSettings(this.#options.pair),
       ...(await downstreamSecurityOptions(this.#options.pair, this.#options.pkiDir)),
       port: listen.port,

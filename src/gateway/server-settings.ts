@@ -13,6 +13,8 @@ export function gatewayServerSettings(pair: PairConfig) {
   const perRequest = limits.maxNodesPerRequest;
   return {
     maxConnectionsPerEndpoint: limits.maxConnections,
+    /** Sessions per remote address (src/security/session-quota.ts). */
+    maxSessionsPerClient: limits.maxSessionsPerClient,
     serverCapabilities: {
       maxSessions: limits.maxSessions,
       maxSubscriptions: limits.maxSessions * limits.maxSubscriptionsPerSession,
