@@ -19,10 +19,12 @@ import {
   TimestampsToReturn,
   UserTokenType,
 } from "node-opcua";
+import { pino } from "pino";
 import type { PairConfigInput } from "../../src/config/schema.ts";
 import { readCertificateFile } from "../../src/security/certificate-file.ts";
 import { hashPassword } from "../../src/security/password-hash.ts";
 import { listCertificates } from "../../src/security/pki-store.ts";
+import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
 import { type GatewayRig, startGatewayRig } from "../helpers/gateway-rig.ts";
 import {
   makeUserCertificate,
@@ -40,6 +42,9 @@ let rig: GatewayRig;
 let pkiDir: string;
 let clientPki: OPCUACertificateManager;
 let operatorCertificate: UserCertificate;
+const wrongPassword = "wr0ng-passw0rd-17";
+/** The gateway's log, at debug level with node-opcua's messages. */
+const logLines: string[] = [];
 const reader = { type: UserTokenType.UserName, userName: "reader", password: "r3ader-secret" } as const;
 const operator = { type: UserTokenType.UserName, userName: "operator", password: "0perator-secret" } as const;
 
@@ -55,7 +60,9 @@ before(async () => {
     ],
     certificateUsers: [{ certificate: operatorCertificate.certificateFile, role: "operate" }],
   };
-  rig = await startGatewayRig({ pairs: [{ mode: "warm", extra: { security } }], pkiDir });
+  const logger = pino({ level: "debug" }, { write: (line: string) => void logLines.push(line) });
+  routeNodeOpcuaLogs(logger);
+  rig = await startGatewayRig({ pairs: [{ mode: "warm", extra: { security } }], pkiDir, logger });
 });
 
 after(async () => {
@@ -143,7 +150,11 @@ test("anonymous and a wrong password are refused", { timeout: INTEGRATION_TEST_T
   // The endpoints do not even offer an anonymous user token policy.
   await assert.rejects(secure({ policy: "Basic256Sha256", mode: "SignAndEncrypt" }), /ANONYMOUS user token/);
   await assert.rejects(
-    secure({ policy: "Basic256Sha256", mode: "SignAndEncrypt", user: { ...reader, password: "wrong" } }),
+    secure({
+      policy: "Basic256Sha256",
+      mode: "SignAndEncrypt",
+      user: { ...reader, password: wrongPassword },
+    }),
     /BadUserAccessDenied|BadIdentityTokenRejected/,
   );
   await assert.rejects(
@@ -217,4 +228,11 @@ test("an X.509 user certificate logs in with its role", {
   await assert.rejects(
     secure({ policy: "Basic256Sha256", mode: "SignAndEncrypt", user: await stranger.identity() }),
   );
+});
+
+test("no password, right or wrong, appears in the gateway's log", () => {
+  const log = logLines.join("");
+  assert.ok(log.includes("pair endpoint listening"), "the capture holds the gateway's log");
+  for (const secret of [reader.password, operator.password, wrongPassword])
+    assert.equal(log.includes(secret), false, `"${secret}" is in the log`);
 });
