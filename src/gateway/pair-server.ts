@@ -93,7 +93,7 @@ export class PairServer {
       this.#logger.warn("no user can log in: configure security.users, certificateUsers or anonymous");
     const server = new QuotaOpcUaServer({
       ...gatewayServerSettings(this.#options.pair),
-      ...(await downstreamSecurityOptions(this.#options.pair, this.#options.pkiDir)),
+      ...(await downstreamSecurityOptions(this.#options.pair, this.#options.pkiDir, this.#logger)),
       port: listen.port,
       hostname: listen.host === "0.0.0.0" ? undefined : listen.host,
       registerServerMethod: RegisterServerMethod.HIDDEN,

@@ -9,7 +9,39 @@
  * - `users/`: the trust list for X.509 user certificates.
  */
 import { join } from "node:path";
-import { OPCUACertificateManager } from "node-opcua";
+import { OPCUACertificateManager, type StatusCode } from "node-opcua";
+
+type Certificate = Buffer;
+type StatusCodeCallback = (err: Error | null, statusCode?: StatusCode) => void;
+
+/** A certificate manager that reports every certificate it refuses (for the operator's log). */
+export class ReviewedCertificateManager extends OPCUACertificateManager {
+  onRefused: ((certificate: Certificate, status: StatusCode) => void) | undefined;
+
+  override checkCertificate(certificateChain: Certificate | Certificate[]): Promise<StatusCode>;
+  override checkCertificate(
+    certificateChain: Certificate | Certificate[],
+    callback: StatusCodeCallback,
+  ): void;
+  override checkCertificate(
+    certificateChain: Certificate | Certificate[],
+    callback?: StatusCodeCallback,
+  ): Promise<StatusCode> | undefined {
+    const checked = (super.checkCertificate(certificateChain) as Promise<StatusCode>).then((status) => {
+      if (!status.isGood()) {
+        const leaf = Array.isArray(certificateChain) ? certificateChain[0] : certificateChain;
+        if (leaf) this.onRefused?.(leaf, status);
+      }
+      return status;
+    });
+    if (!callback) return checked;
+    checked.then(
+      (status) => callback(null, status),
+      (error: Error) => callback(error),
+    );
+    return undefined;
+  }
+}
 
 export type PkiStore = "applications" | "users";
 
@@ -30,8 +62,8 @@ export function pkiCertificateManager(
   pkiDir: string,
   store: PkiStore,
   options: { watch?: boolean } = {},
-): OPCUACertificateManager {
-  return new OPCUACertificateManager({
+): ReviewedCertificateManager {
+  return new ReviewedCertificateManager({
     rootFolder: pkiStoreFolder(pkiDir, store),
     name: store,
     automaticallyAcceptUnknownCertificate: false,

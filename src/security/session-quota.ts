@@ -16,16 +16,24 @@ import {
 } from "node-opcua";
 
 type Message = Parameters<ServerSecureChannelLayer["send_response"]>[2];
+/** Told of every connection refused before a session (untrusted certificate, garbage, too many). */
+export type RefusalListener = (remoteAddress: string, reason: string) => void;
 
 export class QuotaOpcUaServer extends OPCUAServer {
   readonly #maxSessionsPerClient: number;
+  readonly #onRefused: RefusalListener | undefined;
   /** Sessions and requests in progress per remote address. */
   readonly #perClient = new Map<string, number>();
 
-  constructor(options: OPCUAServerOptions & { maxSessionsPerClient: number }) {
-    const { maxSessionsPerClient, ...serverOptions } = options;
+  constructor(options: OPCUAServerOptions & { maxSessionsPerClient: number; onRefused?: RefusalListener }) {
+    const { maxSessionsPerClient, onRefused, ...serverOptions } = options;
     super(serverOptions);
     this.#maxSessionsPerClient = maxSessionsPerClient;
+    this.#onRefused = onRefused;
+    if (onRefused) {
+      this.on("openSecureChannelFailure", (socket) => onRefused(socket.remoteAddress ?? "", socket.reason));
+      this.on("connectionRefused", (socket) => onRefused(socket.remoteAddress ?? "", socket.reason));
+    }
     this.on("create_session", (session) => {
       const address = session.channel?.remoteAddress ?? "";
       this.#add(address, 1);
@@ -43,6 +51,7 @@ export class QuotaOpcUaServer extends OPCUAServer {
     if (this.sessionsOf(address) >= this.#maxSessionsPerClient) {
       const fault = new ServiceFault({ responseHeader: { serviceResult: StatusCodes.BadTooManySessions } });
       channel.send_response("MSG", fault, message);
+      this.#onRefused?.(address, `BadTooManySessions: ${this.#maxSessionsPerClient} sessions per client`);
       return;
     }
     this.#add(address, 1);

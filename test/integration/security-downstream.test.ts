@@ -82,9 +82,29 @@ test("an unknown client certificate is refused and stored; accepted after `pki t
   assert.match(own.commonName, /opcua-redundancy pair1/);
 
   await assert.rejects(secure({ policy: "Basic256Sha256", mode: "SignAndEncrypt", user: operator }));
-  const rejected = (await listCertificates(pkiDir, "applications")).filter((c) => c.status === "rejected");
+  await waitFor(
+    () =>
+      logLines.some((line) =>
+        line.includes("client certificate refused; to trust it: opcua-redundancy pki trust"),
+      ),
+    5000,
+    "the refusal in the log",
+  );
+  // node-opcua answers as soon as the verdict is known; the move into rejected/ may follow.
+  const rejected = await waitForAsync(
+    async () => {
+      const list = (await listCertificates(pkiDir, "applications")).filter((c) => c.status === "rejected");
+      return list.length > 0 ? list : null;
+    },
+    10_000,
+    "the refused certificate in rejected/",
+  );
   assert.equal(rejected.length, 1, JSON.stringify(rejected));
   assert.match(rejected[0]!.commonName, /^opcua-redundancy-security-test/);
+  assert.ok(
+    logLines.some((line) => line.includes(`pki trust ${rejected[0]!.thumbprint}`)),
+    "the log names the command that trusts it",
+  );
 
   const listed = await run(
     process.execPath,
