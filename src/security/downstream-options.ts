@@ -35,6 +35,11 @@ export async function downstreamSecurityOptions(
   // Every server the gateway runs goes through here: the transport guard is installed once.
   hardenServerTransport();
   const security = pair.security;
+  if (security.allowNone || security.anonymous)
+    logger.warn(
+      { allowNone: security.allowNone, anonymous: security.anonymous },
+      "the endpoint accepts unsecured connections or anonymous users (fine for a demo, not for a plant)",
+    );
   const userCertificateManager = pkiCertificateManager(pkiDir, "users");
   const users = await buildDownstreamUsers(security, userCertificateManager);
   const policies: SecurityPolicy[] = security.policies.map((name) => SecurityPolicy[name]);
