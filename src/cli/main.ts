@@ -39,6 +39,14 @@ const commands: Record<string, Command> = {
     summary: "make a running gateway re-read its configuration: reload [--url URL] [--token T]",
     load: () => import("./commands/reload.ts"),
   },
+  "hash-password": {
+    summary: "print the hash of a password read on stdin, for security.users[].passwordHash",
+    load: () => import("./commands/hash-password.ts"),
+  },
+  pki: {
+    summary: "certificates the gateway trusts or refused: pki list|trust|reject [--data-dir DIR] [--users]",
+    load: () => import("./commands/pki.ts"),
+  },
   "check-config": {
     summary: "validate a configuration file: check-config FILE (exit 78 when invalid)",
     load: () => import("./commands/check-config.ts"),

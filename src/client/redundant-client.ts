@@ -43,6 +43,8 @@ export interface RedundantClientOptions {
   logger?: Logger;
   /** Reads, writes, calls and browses fail with BadTimeout after this long (default 5000 ms). */
   requestTimeoutMs?: number;
+  /** The PKI folder of the upstream client (own certificate, trusted server certificates). */
+  pkiFolder?: string;
 }
 
 /**
@@ -92,6 +94,9 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
             requestTimeoutMs: this.#requestTimeoutMs,
             ...(server.reverseConnect ? { reverseConnect: server.reverseConnect } : {}),
             clientName: `opcua-redundancy-${c.name}`,
+            security: server.security,
+            user: server.user,
+            pkiFolder: options.pkiFolder,
           },
           { logger: this.#logger, clock: this.#clock, namespaces: this.#namespaces },
         ),

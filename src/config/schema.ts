@@ -20,6 +20,7 @@ import { COMPARISON_OPS, DEFAULTS, LIMITS, LOG_LEVELS, MODES } from "./defaults.
 import { describeValue } from "./issues.ts";
 import { httpConfigSchema, shutdownConfigSchema } from "./schema-http.ts";
 import { notificationsSchema } from "./schema-notifications.ts";
+import * as security from "./schema-security.ts";
 import { checkServerOverrides, serverOverridesShape } from "./schema-upstream.ts";
 
 /**
@@ -54,6 +55,8 @@ export const serverConfigSchema = z
     /** A label for logs, status and diagnostics; default: host:port[/path] of the URL. */
     name: z.string().min(1).max(LIMITS.pairName.maxLength).optional(),
     ...serverOverridesShape,
+    security: security.upstreamSecuritySchema.optional(),
+    user: security.upstreamUserSchema.optional(),
   })
   .overwrite((server) =>
     server.name === undefined ? { ...server, name: labelFromUrl(server.url) } : server,
@@ -148,6 +151,8 @@ export const pairConfigSchema = z
         bufferSize: count(LIMITS.hotBufferSize.min, LIMITS.hotBufferSize.max).default(D.hot.bufferSize),
       })
       .prefault({}),
+    security: security.pairSecuritySchema.prefault({}),
+    limits: security.pairLimitsSchema.prefault({}),
   })
   .superRefine(checkPair, { when: always })
   .superRefine(checkServerOverrides, { when: always });

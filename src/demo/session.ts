@@ -47,6 +47,8 @@ export function demoGatewayConfig(options: DemoOptions, urls: readonly string[])
           servers: urls.map((url, i) => ({ url, name: `server ${i + 1}` })),
           failback: { policy: "auto", holdMs: options.holdMs },
           reconnect: { initialDelayMs: 100, maxDelayMs: 1000 },
+          // The demo is a local playground: plain connections and anonymous users with full access.
+          security: { allowNone: true, anonymous: true },
         },
       ],
       http: { port: options.httpPort, host: HTTP_HOST, auth: { token: DEMO_TOKEN } },

@@ -26,6 +26,8 @@ export interface GatewayOptions {
   dataDir?: string;
   /** The file the configuration came from: what `reload()` reads again. */
   configFile?: string;
+  /** The PKI folder (default <dataDir>/pki). */
+  pkiDir?: string;
 }
 
 export class Gateway {
@@ -203,6 +205,7 @@ export class Gateway {
       pair: config,
       logger: this.#logger,
       cacheFile: join(dataDir, "address-space", `${config.name}.json`),
+      pkiDir: this.#options.pkiDir ?? join(dataDir, "pki"),
     });
     const stopEvents = followClient(this.events, pair.client);
     const stopMetrics = this.metrics.follow(config.name, pair.client);

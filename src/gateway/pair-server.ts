@@ -6,7 +6,7 @@
 import {
   type AddressSpace,
   DataType,
-  OPCUAServer,
+  type OPCUAServer,
   RegisterServerMethod,
   type UAVariable,
   Variant,
@@ -16,6 +16,10 @@ import type { PairStatus } from "../client/types.ts";
 import type { PairConfig } from "../config/schema.ts";
 import { RedundancyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { anyoneCanLogIn, downstreamSecurityOptions } from "../security/downstream-options.ts";
+import { pkiStoreFolder } from "../security/gateway-pki.ts";
+import { applyRolePermissions } from "../security/roles.ts";
+import { QuotaOpcUaServer } from "../security/session-quota.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
 import { forwardHistoryRead } from "./history-forwarding.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
@@ -23,7 +27,7 @@ import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-i
 import { NamespaceMap } from "./namespace-map.ts";
 import { PairEngine } from "./pair-engine.ts";
 import { installRedundancyNodes } from "./redundancy-nodes.ts";
-import { gatewayServerSettings, serverCertificateManagers } from "./server-settings.ts";
+import { gatewayServerSettings } from "./server-settings.ts";
 import { pairServiceLevel } from "./service-level.ts";
 import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
 import { loadSnapshot, saveSnapshot } from "./snapshot-cache.ts";
@@ -34,6 +38,8 @@ export interface PairServerOptions {
   logger: Logger;
   /** Where the mirrored address space is cached (none: no cache). */
   cacheFile?: string;
+  /** The gateway's PKI folder (src/security/gateway-pki.ts). */
+  pkiDir: string;
 }
 
 export class PairServer {
@@ -50,12 +56,20 @@ export class PairServer {
   constructor(options: PairServerOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ pair: options.pair.name });
-    this.client = new PairEngine(new RedundantClient(options.pair, { logger: options.logger }));
+    this.client = new PairEngine(this.#newClient(options.pair));
     this.#hooks = createMonitoredItemHooks(
       (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
       this.client,
       { logger: this.#logger },
     );
+  }
+
+  /** The engine for a pair configuration (at start, and when a reload changes the servers). */
+  #newClient(pair: PairConfig): RedundantClient {
+    return new RedundantClient(pair, {
+      logger: this.#options.logger,
+      pkiFolder: pkiStoreFolder(this.#options.pkiDir, "applications"),
+    });
   }
 
   get endpointUrl(): string {
@@ -83,9 +97,11 @@ export class PairServer {
     const listen = this.#options.pair.listen;
     if (!listen)
       throw new RedundancyError("ERR_INVALID_ARGUMENT", `pair ${this.#options.pair.name} has no listen port`);
-    const server = new OPCUAServer({
-      ...gatewayServerSettings(this.#options.pair.name),
-      ...serverCertificateManagers(this.#options.pair.name),
+    if (!anyoneCanLogIn(this.#options.pair))
+      this.#logger.warn("no user can log in: configure security.users, certificateUsers or anonymous");
+    const server = new QuotaOpcUaServer({
+      ...gatewayServerSettings(this.#options.pair),
+      ...(await downstreamSecurityOptions(this.#options.pair, this.#options.pkiDir, this.#logger)),
       port: listen.port,
       hostname: listen.host === "0.0.0.0" ? undefined : listen.host,
       registerServerMethod: RegisterServerMethod.HIDDEN,
@@ -95,6 +111,7 @@ export class PairServer {
     this.#server = server;
     await server.initialize();
     reserveOwnNamespaceIds(server);
+    applyRolePermissions(server.engine.addressSpace!, this.#options.pair.security);
     this.#bindServiceLevel(server);
     forwardHistoryRead(
       server.engine,
@@ -127,7 +144,7 @@ export class PairServer {
    * new engine is active (or every new server failed once) and the previous one has stopped.
    */
   async reconfigure(pair: PairConfig): Promise<void> {
-    const next = new RedundantClient(pair, { logger: this.#options.logger });
+    const next = this.#newClient(pair);
     this.#options = { ...this.#options, pair };
     await next.start();
     await this.client.replace(next);
@@ -204,6 +221,7 @@ export class PairServer {
     this.#mirror = this.#mirror ? mergeMirrors(this.#mirror, mirror) : mirror;
     // The gateway's own namespace comes after the mirrored ones: installed with the first mirror.
     this.#redundancyNodes ??= installRedundancyNodes(server, this.client, this.#options.pair.name);
+    applyRolePermissions(addressSpace, this.#options.pair.security);
     this.#logger.info(
       {
         source,

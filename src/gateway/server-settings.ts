@@ -1,55 +1,61 @@
 import { hostname } from "node:os";
-import { dirname, join } from "node:path";
-import { MessageSecurityMode, OPCUACertificateManager, SecurityPolicy } from "node-opcua";
-import { defaultPkiFolder } from "../upstream/client-pki.ts";
+import { adjustLimitsWithParameters, type IHelloAckLimits } from "node-opcua";
+import type { PairConfig } from "../config/schema.ts";
 
 /**
- * OPCUAServer settings sized for a gateway: many sessions, subscriptions and monitored items
- * (node-opcua's default is 10 sessions). Security policies and users come with the security release;
- * until then the endpoint offers SecurityPolicy None with anonymous access.
+ * OPCUAServer settings sized for a gateway and capped by the pair's `limits` (node-opcua's default
+ * is 10 sessions): what one broken or hostile client may ask stays bounded, and every refusal is an
+ * OPC UA Bad status (BadTooManySessions, BadTooManySubscriptions, BadTooManyMonitoredItems,
+ * BadTooManyOperations, BadRequestTooLarge), never a crash. Security settings: src/security.
  */
-export function gatewayServerSettings(pairName: string) {
+export function gatewayServerSettings(pair: PairConfig) {
+  const limits = pair.limits;
+  const perRequest = limits.maxNodesPerRequest;
   return {
-    maxConnectionsPerEndpoint: 500,
-    maxAllowedSessionNumber: 500,
+    maxConnectionsPerEndpoint: limits.maxConnections,
+    /** Sessions per remote address (src/security/session-quota.ts). */
+    maxSessionsPerClient: limits.maxSessionsPerClient,
     serverCapabilities: {
-      maxSessions: 500,
-      maxSubscriptions: 5000,
-      maxMonitoredItems: 1_000_000,
-      maxSubscriptionsPerSession: 100,
-      maxMonitoredItemsPerSubscription: 100_000,
+      maxSessions: limits.maxSessions,
+      maxSubscriptions: limits.maxSessions * limits.maxSubscriptionsPerSession,
+      maxMonitoredItems: limits.maxMonitoredItems,
+      maxSubscriptionsPerSession: limits.maxSubscriptionsPerSession,
+      maxMonitoredItemsPerSubscription: limits.maxMonitoredItemsPerSubscription,
       minSupportedSampleRate: 0,
-      operationLimits: { maxNodesPerRead: 10_000, maxNodesPerWrite: 10_000, maxNodesPerBrowse: 10_000 },
+      operationLimits: {
+        maxNodesPerRead: perRequest,
+        maxNodesPerWrite: perRequest,
+        maxNodesPerBrowse: perRequest,
+        maxNodesPerMethodCall: perRequest,
+        maxMonitoredItemsPerCall: perRequest,
+        maxNodesPerRegisterNodes: perRequest,
+        maxNodesPerTranslateBrowsePathsToNodeIds: perRequest,
+        maxNodesPerHistoryReadData: perRequest,
+      },
     },
-    securityPolicies: [SecurityPolicy.None],
-    securityModes: [MessageSecurityMode.None],
-    allowAnonymous: true,
+    transportSettings: { adjustTransportLimits: messageSizeLimit(limits.maxMessageSize) },
     serverInfo: {
-      applicationUri: `urn:${hostname()}:opcua-redundancy:${pairName}`,
+      applicationUri: `urn:${hostname()}:opcua-redundancy:${pair.name}`,
       productUri: "urn:opcua-redundancy:gateway",
-      applicationName: { text: `opcua-redundancy ${pairName}`, locale: "en" },
+      applicationName: { text: `opcua-redundancy ${pair.name}`, locale: "en" },
     },
     buildInfo: { productName: "opcua-redundancy", manufacturerName: "opcua-redundancy" },
   };
 }
 
-/**
- * Each pair's server has its own certificate (its application URI names the pair), in
- * `<pki>/../server/<pair>` beside the upstream client's PKI.
- */
-export function serverCertificateManagers(pairName: string) {
-  const root = join(dirname(defaultPkiFolder()), "server", pairName);
-  const common = { automaticallyAcceptUnknownCertificate: true } as const;
-  return {
-    serverCertificateManager: new OPCUACertificateManager({
-      ...common,
-      rootFolder: join(root, "PKI"),
-      name: "PKI",
-    }),
-    userCertificateManager: new OPCUACertificateManager({
-      ...common,
-      rootFolder: join(root, "UserPKI"),
-      name: "UserPKI",
-    }),
+/** Caps the message size (and so the chunk count) negotiated in the Hello/Acknowledge exchange. */
+function messageSizeLimit(maxMessageSize: number) {
+  return (hello: IHelloAckLimits): IHelloAckLimits => {
+    const adjusted = adjustLimitsWithParameters(hello, {
+      minBufferSize: 8192,
+      maxBufferSize: 64 * 1024,
+      minMaxMessageSize: 128 * 1024,
+      defaultMaxMessageSize: maxMessageSize,
+      maxMaxMessageSize: maxMessageSize,
+      minMaxChunkCount: 1,
+      defaultMaxChunkCount: Math.ceil(maxMessageSize / 8192),
+      maxMaxChunkCount: Math.ceil(maxMessageSize / 8192),
+    });
+    return adjusted;
   };
 }

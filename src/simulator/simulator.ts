@@ -5,10 +5,8 @@
 import { EventEmitter } from "node:events";
 import {
   DataType,
-  MessageSecurityMode,
   OPCUAServer,
   RegisterServerMethod,
-  SecurityPolicy,
   ServerState,
   type StatusCode,
   StatusCodes,
@@ -18,6 +16,7 @@ import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "
 import { type BulkNodes, buildBulkNodes } from "./bulk.ts";
 import { buildExtraNamespaces, type NamespaceOrder } from "./namespaces.ts";
 import { createSimulatorCertificateManagers } from "./pki.ts";
+import { type SimulatorSecurity, simulatorSecurityOptions } from "./security.ts";
 import { bindStandardNodes, type StandardNodes } from "./standard-nodes.ts";
 import { Ticker } from "./ticker.ts";
 
@@ -40,6 +39,8 @@ export interface SimulatorOptions {
   namespaceOrder?: NamespaceOrder;
   /** Reverse Connect: dial this client listener (opc.tcp://host:port) and keep dialing when closed. */
   reverseConnect?: string;
+  /** Endpoint security and the one user allowed in (default: None and anonymous). */
+  security?: SimulatorSecurity;
 }
 
 export interface WriteLogEntry {
@@ -229,9 +230,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     port,
     host,
     hostname: host,
-    securityPolicies: [SecurityPolicy.None],
-    securityModes: [MessageSecurityMode.None],
-    allowAnonymous: true,
+    ...simulatorSecurityOptions(options.security),
     registerServerMethod: RegisterServerMethod.HIDDEN,
     maxConnectionsPerEndpoint: 100,
     serverCertificateManager: pki.server,

@@ -28,8 +28,9 @@ export function clientCertificateManager(
     const created = new OPCUACertificateManager({
       rootFolder: folder,
       name: "PKI",
-      // Upstream server certificates are accepted until the security issue adds trust settings.
-      automaticallyAcceptUnknownCertificate: true,
+      // Upstream server certificates must be in the trust list (`opcua-redundancy pki trust`);
+      // unknown ones are refused and kept in rejected/. (None connections check no certificate.)
+      automaticallyAcceptUnknownCertificate: false,
     });
     manager = created.initialize().then(() => created);
     managers.set(folder, manager);

@@ -11,6 +11,7 @@ import {
   TimestampsToReturn,
 } from "node-opcua";
 import type { Clock } from "../clock.ts";
+import type { UpstreamSecurity, UpstreamUser } from "../config/schema-security.ts";
 import type { Logger } from "../log.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
 import { breakChannel, TransportTracker, withTimeout } from "./channel.ts";
@@ -20,6 +21,7 @@ import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { UpstreamItemSet } from "./item-set.ts";
 import { CanonicalNamespaces, LinkNamespaces, mapNamespace } from "./namespace-remap.ts";
 import { fenceLateRequests } from "./request-fence.ts";
+import { upstreamClientSecurity, upstreamUserIdentity } from "./security-options.ts";
 import { StallGuard } from "./stall-guard.ts";
 import { type RecoveryCounters, type SubscriptionGap, SubscriptionWatch } from "./subscription-watch.ts";
 
@@ -40,6 +42,11 @@ export interface LinkSettings {
   reverseConnect?: { listen: string; serverUri?: string };
   /** Names this link's client in the server's session diagnostics. */
   clientName: string;
+  /** Policy and mode (default None), the user (default anonymous): see security-options.ts. */
+  security?: UpstreamSecurity;
+  user?: UpstreamUser;
+  /** The client PKI folder (default: client-pki.ts defaultPkiFolder). */
+  pkiFolder?: string;
 }
 
 export interface LinkStateChange {
@@ -176,7 +183,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   async #connect(): Promise<void> {
     const generation = ++this.#generation;
     const s = this.settings;
-    const certificateManager = await clientCertificateManager();
+    const certificateManager = await clientCertificateManager(s.pkiFolder);
     if (generation !== this.#generation) return;
     const transports = new TransportTracker();
     const client = OPCUAClient.create({
@@ -184,6 +191,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       ...(s.reverseConnect ? {} : { transportFactory: transports }),
       applicationName: clientApplicationName,
       clientCertificateManager: certificateManager,
+      ...upstreamClientSecurity(s.security),
       clientName: `${s.clientName}-${s.index}`,
       endpointMustExist: false,
       keepSessionAlive: false,
@@ -236,7 +244,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
         await client.connect(s.url);
       }
       if (generation !== this.#generation) return;
-      const session = await client.createSession();
+      const session = await client.createSession(await upstreamUserIdentity(s.user));
       if (generation !== this.#generation) {
         await session.close().catch(() => undefined);
         return;

@@ -14,14 +14,17 @@ import {
 } from "node-opcua";
 import { parseGatewayConfig } from "../../src/config/load.ts";
 import type { GatewayConfigInput, PairConfigInput } from "../../src/config/schema.ts";
+
+type ServerConfigInput = PairConfigInput["servers"][number];
+
 import { Gateway } from "../../src/gateway/gateway.ts";
-import { createLogger } from "../../src/log.ts";
+import { createLogger, type Logger } from "../../src/log.ts";
 import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
 import { CounterRecorder } from "./counter-recorder.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { testStatusQuery } from "./pair-rig.ts";
 import { freePort } from "./ports.ts";
-import { type SimProcess, spawnSimulator } from "./sim-process.ts";
+import { type SimProcess, type SpawnSimulatorOptions, spawnSimulator } from "./sim-process.ts";
 import { waitFor } from "./wait.ts";
 
 export interface Downstream {
@@ -87,7 +90,22 @@ export interface GatewayRigOptions {
   http?: boolean | Record<string, unknown>;
   /** Top-level settings besides pairs and http (diagnostics, notifications, ...). */
   config?: Omit<GatewayConfigInput, "pairs" | "http">;
+  /**
+   * The gateway's PKI folder. Default: one cached folder under the OS temp folder, so that only
+   * the first test pays for key generation (tests of the PKI itself pass a fresh folder).
+   */
+  pkiDir?: string;
+  /** Extra simulator options (security, user). */
+  simulator?: Pick<SpawnSimulatorOptions, "secure" | "user">;
+  /** Extra settings for every upstream server entry (security, user). */
+  server?: Omit<ServerConfigInput, "url">;
+  /** Where the log goes (default: silent, or TEST_LOG_LEVEL to stdout). */
+  logger?: Logger;
 }
+
+/** Test pairs accept SecurityPolicy None and anonymous users unless a test sets `security`. */
+export const openSecurity = { allowNone: true, anonymous: true } as const;
+export const rigPkiDir = join(tmpdir(), "opcua-redundancy-test-gateway-pki");
 
 export async function startGatewayRig(options: GatewayRigOptions): Promise<GatewayRig> {
   const sims: SimProcess[] = [];
@@ -103,7 +121,7 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
     sims.push(
       ...(await Promise.all(
         Array.from({ length: count }, () =>
-          spawnSimulator({ tickMs: options.tickMs ?? 20, sharedClock: true }),
+          spawnSimulator({ tickMs: options.tickMs ?? 20, sharedClock: true, ...options.simulator }),
         ),
       )),
     );
@@ -114,10 +132,14 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
         name: `pair${i + 1}`,
         listen: { port: await freePort(), host: "127.0.0.1" },
         mode: pair.mode,
-        servers: [{ url: proxies[2 * i]!.url }, { url: proxies[2 * i + 1]!.url }],
+        servers: [
+          { url: proxies[2 * i]!.url, ...options.server },
+          { url: proxies[2 * i + 1]!.url, ...options.server },
+        ],
         statusQuery: testStatusQuery,
         failback: { policy: "auto", holdMs: 1000 },
         minDwellMs: 500,
+        security: openSecurity,
         ...pair.extra,
       });
     }
@@ -134,10 +156,10 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
           }
         : {}),
     });
-    const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+    const logger = options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
     routeNodeOpcuaLogs(logger);
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "gateway-test-")));
-    gateway = new Gateway({ config, logger, dataDir });
+    gateway = new Gateway({ config, logger, dataDir, pkiDir: options.pkiDir ?? rigPkiDir });
     await gateway.start();
     const started = gateway;
     // Tests start from the primary, with the address space mirrored.

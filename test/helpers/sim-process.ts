@@ -20,6 +20,10 @@ export interface SpawnSimulatorOptions {
   namespaceOrder?: "normal" | "reversed";
   /** Reverse Connect: the client listener URL the simulator dials. */
   reverseConnect?: string;
+  /** Signed and encrypted endpoints only. */
+  secure?: boolean;
+  /** The one user allowed in (its password reaches the process through the environment). */
+  user?: { name: string; password: string };
 }
 
 export interface SimProcess {
@@ -74,6 +78,8 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.bulk !== undefined) args.push("--bulk", String(options.bulk));
   if (options.namespaceOrder !== undefined) args.push("--namespace-order", options.namespaceOrder);
   if (options.reverseConnect !== undefined) args.push("--reverse-connect", options.reverseConnect);
+  if (options.secure) args.push("--secure");
+  if (options.user) args.push("--user", options.user.name);
   return args;
 }
 
@@ -121,7 +127,11 @@ class SimProcessImpl extends EventEmitter implements SimProcess {
     const child = spawn(process.execPath, cliArgs(this.options, this.port), {
       cwd: projectRoot,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, OPCUA_REDUNDANCY_LOG_LEVEL: "silent" },
+      env: {
+        ...process.env,
+        OPCUA_REDUNDANCY_LOG_LEVEL: "silent",
+        ...(this.options.user ? { OPCUA_SIMULATOR_PASSWORD: this.options.user.password } : {}),
+      },
     });
     live.add(child);
     this.child = child;

@@ -9,6 +9,7 @@
 import { format, parseArgs } from "node:util";
 import { setErrorLogger, setWarningLogger } from "node-opcua";
 import { RedundancyError } from "../../errors.ts";
+import type { SimulatorSecurity } from "../../simulator/security.ts";
 import { type Simulator, startSimulator, type WriteLogEntry } from "../../simulator/simulator.ts";
 
 const USAGE =
@@ -19,7 +20,9 @@ const USAGE =
   "  --shutdown-delay-ms D  how long a graceful stop shows ServerState Shutdown (default 2000)\n" +
   "  --bulk N               N extra Int32 variables ns=1;s=Bulk.<i>, set to Counter at every tick\n" +
   "  --namespace-order O    normal (default) or reversed: order of the extra namespaces alpha, beta\n" +
-  "  --reverse-connect URL  Reverse Connect: dial the client listener at URL (and again when closed)\n";
+  "  --reverse-connect URL  Reverse Connect: dial the client listener at URL (and again when closed)\n" +
+  "  --secure               signed and encrypted endpoints only (no SecurityPolicy None)\n" +
+  "  --user NAME            only this user may log in; password in $OPCUA_SIMULATOR_PASSWORD\n";
 
 interface SimulateOptions {
   port: number;
@@ -29,6 +32,7 @@ interface SimulateOptions {
   bulk: number;
   namespaceOrder: "normal" | "reversed";
   reverseConnect: string | undefined;
+  security: SimulatorSecurity;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -66,6 +70,8 @@ function parse(args: string[]): SimulateOptions | "help" {
       bulk: { type: "string" },
       "namespace-order": { type: "string" },
       "reverse-connect": { type: "string" },
+      secure: { type: "boolean", default: false },
+      user: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -80,7 +86,19 @@ function parse(args: string[]): SimulateOptions | "help" {
     bulk: integer("bulk", values.bulk, 0, 0, 1_000_000),
     namespaceOrder: namespaceOrder(values["namespace-order"]),
     reverseConnect: values["reverse-connect"],
+    security: { secure: values.secure === true, user: simulatorUser(values.user) },
   };
+}
+
+function simulatorUser(name: string | undefined): SimulatorSecurity["user"] {
+  if (name === undefined) return undefined;
+  const password = process.env.OPCUA_SIMULATOR_PASSWORD;
+  if (!password)
+    throw new RedundancyError(
+      "ERR_INVALID_ARGUMENT",
+      "--user needs the password in $OPCUA_SIMULATOR_PASSWORD",
+    );
+  return { name, password };
 }
 
 function printLine(record: Record<string, unknown>): void {
