@@ -156,6 +156,14 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     return this.#state;
   }
 
+  /**
+   * The NamespaceArray the engine's NodeIds refer to (the canonical one, see
+   * upstream/namespace-remap.ts); null until a server has been read.
+   */
+  get namespaceUris(): readonly string[] | null {
+    return this.#namespaces.uris;
+  }
+
   /** Connects the servers; resolves once a server is active or every server has failed once. */
   async start(): Promise<void> {
     if (this.#started) throw new RedundancyError("ERR_INVALID_ARGUMENT", "start() was called twice");

@@ -89,7 +89,9 @@ export function forwardHistoryRead(
               nodesToRead: local.map((i) => nodes[i]!),
             }),
           )
-          .then((answers) => local.forEach((index, k) => (results[index] = answers[k]!)))
+          .then((answers) => {
+            for (const [k, index] of local.entries()) results[index] = answers[k]!;
+          })
       : Promise.resolve();
 
     await Promise.all([upstream, mine]);

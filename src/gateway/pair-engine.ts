@@ -80,6 +80,10 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
     return this.#client.config;
   }
 
+  get namespaceUris(): readonly string[] | null {
+    return this.#client.namespaceUris;
+  }
+
   start(): Promise<void> {
     return this.#client.start();
   }

@@ -98,6 +98,11 @@ export interface BrowsePort {
   ): Promise<BrowseResult[]>;
   browseNext(continuationPoints: Buffer[], releaseContinuationPoints: boolean): Promise<BrowseResult[]>;
   read(nodes: ReadValueIdOptions[], maxAge?: number): Promise<DataValue[]>;
+  /**
+   * The NamespaceArray the engine's NodeIds use (its canonical one); when absent or null, the
+   * active server's, as read.
+   */
+  readonly namespaceUris?: readonly string[] | null;
 }
 
 const HierarchicalReferences = "i=33";
@@ -123,8 +128,12 @@ export async function takeSnapshot(
   port: BrowsePort,
   onProgress: (nodes: number) => void = () => undefined,
 ): Promise<AddressSnapshot> {
-  const [nsArray] = await port.read([{ nodeId: "i=2255", attributeId: AttributeIds.Value }]);
-  const namespaceUris = (nsArray?.value.value as string[] | null) ?? [];
+  // the engine answers in its canonical indices, which may not be the active server's own order
+  const canonical = port.namespaceUris;
+  const [nsArray] = canonical
+    ? [undefined]
+    : await port.read([{ nodeId: "i=2255", attributeId: AttributeIds.Value }]);
+  const namespaceUris = canonical ? [...canonical] : ((nsArray?.value.value as string[] | null) ?? []);
   const crawl: Crawl = { port, nodes: [], references: [], seen: new Set(), onProgress };
   // The standard type tree is walked (namespace 0 is not recorded) to find the server's subtypes.
   await walk(crawl, TYPE_FOLDERS, TYPE_CLASSES, true);

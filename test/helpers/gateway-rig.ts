@@ -101,6 +101,8 @@ export interface GatewayRigOptions {
   server?: Omit<ServerConfigInput, "url">;
   /** Where the log goes (default: silent, or TEST_LOG_LEVEL to stdout). */
   logger?: Logger;
+  /** Per server of each pair (primary, secondary): the simulator's --namespace-order. */
+  namespaceOrders?: ("normal" | "reversed")[];
 }
 
 /** Test pairs accept SecurityPolicy None and anonymous users unless a test sets `security`. */
@@ -120,8 +122,13 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
     const count = options.pairs.length * 2;
     sims.push(
       ...(await Promise.all(
-        Array.from({ length: count }, () =>
-          spawnSimulator({ tickMs: options.tickMs ?? 20, sharedClock: true, ...options.simulator }),
+        Array.from({ length: count }, (_, i) =>
+          spawnSimulator({
+            tickMs: options.tickMs ?? 20,
+            sharedClock: true,
+            ...options.simulator,
+            namespaceOrder: options.namespaceOrders?.[i % 2],
+          }),
         ),
       )),
     );

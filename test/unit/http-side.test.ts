@@ -1,6 +1,5 @@
 /** Unit tests of the HTTP side's pure parts: config, auth, reload plan, event log adapter, log format. */
 import assert from "node:assert/strict";
-import { EventEmitter } from "node:events";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import type { IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
