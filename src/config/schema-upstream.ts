@@ -59,11 +59,14 @@ interface ServerLike {
 
 /** lifetimeCount ≥ 3 × keepAliveCount (Part 4 §5.13.2) for every server's effective values. */
 export function checkServerOverrides(pair: unknown, ctx: Ctx): void {
+  // runs on raw input too (`when: always`): anything may be null here
+  if (typeof pair !== "object" || pair === null) return;
   const p = pair as PairLike;
   if (!Array.isArray(p.servers)) return;
-  p.servers.forEach((server: ServerLike | undefined, i) => {
-    const own = server?.subscription;
-    if (!own || (own.keepAliveCount === undefined && own.lifetimeCount === undefined)) return;
+  p.servers.forEach((server: ServerLike | null | undefined, i) => {
+    const own = typeof server === "object" && server !== null ? server.subscription : undefined;
+    if (typeof own !== "object" || own === null) return;
+    if (own.keepAliveCount === undefined && own.lifetimeCount === undefined) return;
     const keepAlive = own.keepAliveCount ?? p.subscription?.keepAliveCount;
     const lifetime = own.lifetimeCount ?? p.subscription?.lifetimeCount;
     if (!Number.isInteger(keepAlive) || !Number.isInteger(lifetime)) return;

@@ -41,6 +41,8 @@ function pair(name: string, servers: SimProcess[]) {
     statusQuery: testStatusQuery,
     failback: { policy: "auto", holdMs: 1000 },
     minDwellMs: 500,
+    // the test client connects without security
+    security: { allowNone: true, anonymous: true },
   };
 }
 
