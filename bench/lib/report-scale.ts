@@ -1,0 +1,89 @@
+/** Markdown tables of the scale section and of the CPU profile's hot spots. */
+import { markdownTable, mb, n0 } from "./markdown.ts";
+import type { ProfileSummary } from "./profile.ts";
+import type { ScaleResult } from "./scale.ts";
+import { present } from "./stats.ts";
+
+const cpuOfSims = (r: ScaleResult): string => {
+  const usage = r.usage;
+  if (!usage) return "–";
+  const seconds = usage.durationMs / 1000;
+  return present(usage.childCpuMs)
+    .map((ms) => ((ms / 1000 / seconds) * 100).toFixed(0))
+    .join(" + ");
+};
+
+export function scaleTable(results: ScaleResult[]): string {
+  return markdownTable(
+    [
+      "items",
+      "mirror ms",
+      "mirror heap B/node",
+      "create items ms",
+      "every value ms",
+      "RSS B/item",
+      "heap B/item",
+      "gateway own heap B/item (est.)",
+      "value changes/s (expected)",
+      "CPU this process % core",
+      "simulators CPU % core",
+      "RSS max MB",
+      "cold: SIGKILL → every item back ms",
+    ],
+    results.map((r) => [
+      r.items,
+      r.error && r.mirrorMs === undefined ? "FAILED" : n0(r.mirrorMs),
+      n0(r.mirrorHeapBytesPerNode),
+      r.refusedItems ? `${n0(r.createItemsMs)} (${r.refusedItems} refused)` : n0(r.createItemsMs),
+      n0(r.allValuesMs),
+      n0(r.rssBytesPerItem),
+      n0(r.heapBytesPerItem),
+      n0(r.gatewayOwnHeapBytesPerItemEstimate),
+      r.valueChangesPerSecond === undefined
+        ? "–"
+        : `${n0(r.valueChangesPerSecond)} (${n0(r.expectedPerSecond)})`,
+      r.usage ? r.usage.cpuPercent.toFixed(0) : "–",
+      cpuOfSims(r),
+      mb(r.usage?.rssMaxBytes),
+      r.cold?.allItemsBackMs !== undefined
+        ? n0(r.cold.allItemsBackMs)
+        : r.cold?.error
+          ? `FAILED (${r.cold.itemsBack ?? 0} back)`
+          : "–",
+    ]),
+  );
+}
+
+export function creationTable(results: ScaleResult[]): string {
+  return markdownTable(
+    [
+      "items",
+      "batches of 1000: every value ms",
+      "1 item per request, 16 in flight: every value ms",
+      "slowdown ×",
+      "plain client heap B/item",
+      "plain client RSS B/item",
+    ],
+    results.map((r) => [
+      r.items,
+      n0(r.direct?.batchedAllValuesMs),
+      n0(r.direct?.oneByOneAllValuesMs),
+      r.direct?.oneByOneSlowdown === undefined ? "–" : r.direct.oneByOneSlowdown.toFixed(1),
+      n0(r.direct?.clientHeapBytesPerItem),
+      n0(r.direct?.clientRssBytesPerItem),
+    ]),
+  );
+}
+
+export function hotSpotTables(profile: ProfileSummary, count = 12): string {
+  const rows = (spots: ProfileSummary["topAreas"]) =>
+    spots.slice(0, count).map((s) => [s.name, n0(s.selfMs), s.selfPercent.toFixed(1)]);
+  return [
+    `Profile "${profile.label}": ${n0(profile.durationMs)} ms, ${n0(profile.busyMs)} ms busy (not idle) ` +
+      `in this process; raw profile ${profile.file}.`,
+    "",
+    markdownTable(["area (self time)", "ms", "% of busy"], rows(profile.topAreas)),
+    "",
+    markdownTable(["function (self time)", "ms", "% of busy"], rows(profile.topFunctions)),
+  ].join("\n");
+}
