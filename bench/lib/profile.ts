@@ -18,6 +18,7 @@ interface ProfileNode {
   id: number;
   callFrame: CallFrame;
   hitCount?: number;
+  children?: number[];
 }
 interface CpuProfile {
   nodes: ProfileNode[];
@@ -43,6 +44,12 @@ export interface ProfileSummary {
   busyMs: number;
   topFunctions: HotSpot[];
   topAreas: HotSpot[];
+  /**
+   * Time in or under each src/ file (inclusive: the node-opcua work it called counted too; a
+   * sample counts once per file however deep the file recurs). Shows which part of the product
+   * the library time is spent for.
+   */
+  srcInclusive: HotSpot[];
 }
 
 /** The area of a frame: a src/ file, a node-opcua package, another package, node, or V8's own. */
@@ -59,8 +66,14 @@ function areaOf(frame: CallFrame): string {
 
 function frameName(frame: CallFrame): string {
   const area = areaOf(frame);
+  if (area.startsWith("(")) return area;
   const fn = frame.functionName || "(anonymous)";
-  return area.startsWith("(") ? area : `${fn} (${area}:${frame.lineNumber + 1})`;
+  const file = area.startsWith("src/")
+    ? area
+    : frame.url.startsWith("node:")
+      ? frame.url
+      : `${area}/${frame.url.slice(frame.url.lastIndexOf("/") + 1)}`;
+  return `${fn} (${file}:${frame.lineNumber + 1})`;
 }
 
 function top(map: Map<string, number>, busyMs: number, count: number): HotSpot[] {
@@ -85,6 +98,17 @@ export function summarizeProfile(
     const id = samples[i - 1]!;
     selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[i] ?? 0));
   }
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const srcInclusive = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const files = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const area = areaOf(byId.get(at)!.callFrame);
+      if (area.startsWith("src/")) files.add(area);
+    }
+    for (const file of files) srcInclusive.set(file, (srcInclusive.get(file) ?? 0) + us / 1000);
+  }
   const byFunction = new Map<string, number>();
   const byArea = new Map<string, number>();
   let busyMs = 0;
@@ -103,6 +127,7 @@ export function summarizeProfile(
     busyMs: round(busyMs),
     topFunctions: top(byFunction, busyMs, count),
     topAreas: top(byArea, busyMs, count),
+    srcInclusive: top(srcInclusive, busyMs, count),
   };
 }
 

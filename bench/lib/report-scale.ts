@@ -85,5 +85,10 @@ export function hotSpotTables(profile: ProfileSummary, count = 12): string {
     markdownTable(["area (self time)", "ms", "% of busy"], rows(profile.topAreas)),
     "",
     markdownTable(["function (self time)", "ms", "% of busy"], rows(profile.topFunctions)),
+    "",
+    markdownTable(
+      ["src/ file (inclusive: with what it calls)", "ms", "% of busy"],
+      rows(profile.srcInclusive),
+    ),
   ].join("\n");
 }

@@ -109,7 +109,8 @@ export function parseRunOptions(args: string[], defaultOut: string): RunOptions 
     quick,
     sections: sections.length > 0 ? sections : [...SECTIONS],
     reps: integer(v.reps, "--reps", quick ? 1 : 5),
-    modes: modes.length > 0 ? modes : [...MODES],
+    // --quick: the two ends (hot, cold) of the two kinds of fault (instant, silent)
+    modes: modes.length > 0 ? modes : quick ? ["hot", "cold"] : [...MODES],
     faults: faults.length > 0 ? faults : quick ? [...QUICK_FAULT_NAMES] : GATEWAY_FAULTS.map((f) => f.name),
     failoverTickMs: integer(v["tick-ms"], "--tick-ms", 10, 10),
     baseline: !v["no-baseline"],

@@ -160,14 +160,18 @@ export async function scaleSection(
   for (const items of options.scaleSizes) {
     progress(`scale: ${items} items`);
     let profiling: Profiling | undefined;
-    if (options.profile) {
-      profiling = await startProfiling(`scale ${items}`, join(resultsDir, `scale-${items}.cpuprofile`)).catch(
-        (error: unknown) => {
+    const file = join(resultsDir, `scale-${items}.cpuprofile`);
+    const hooks = {
+      started: async () => {
+        profiling = await startProfiling(`scale ${items}`, file).catch((error: unknown) => {
           progress(`profiler: ${String(error)}`);
           return undefined;
-        },
-      );
-    }
+        });
+      },
+      ended: async () => {
+        if (profiling) figures.hotSpots.push(await profiling.stop());
+      },
+    };
     const r = await runScale(
       {
         items,
@@ -179,9 +183,9 @@ export async function scaleSection(
         timeoutMs: Math.max(60_000, items * 3), // 3 ms per item: 5 min at 100k
       },
       progress,
+      options.profile ? hooks : undefined,
     );
     figures.results.push(r);
-    if (profiling) figures.hotSpots.push(await profiling.stop());
   }
   const markdown = [
     "## 3. Scale: monitored items through one hot pair",
@@ -222,8 +226,10 @@ export async function scaleSection(
       "",
       hotSpotTables(largest),
       "",
-      "- Self time sampled every 1 ms by V8's profiler (as `node --cpu-prof`) over mirroring, item creation, " +
-        "steady state and the cold failover; this process holds the gateway and the downstream client. " +
+      "- Sampled every 1 ms by V8's profiler (as `node --cpu-prof`) from the hot gateway's start to the end " +
+        "of the cold failover (mirroring, item creation, steady state, stop, re-creation); this process " +
+        "holds the gateway and the downstream client. Self time: in the function itself; inclusive: " +
+        "the src/ file and everything it called (node-opcua included). " +
         "Profiles of every size are in the JSON file and next to it.",
     );
   }

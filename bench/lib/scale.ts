@@ -5,6 +5,7 @@
  * every upstream item; and, directly on a simulator, the cost of creating the items one request
  * each (item-creation.ts).
  */
+import { rm } from "node:fs/promises";
 import { connectDownstream, type Downstream } from "../../test/helpers/gateway-rig.ts";
 import { type SimProcess, spawnSimulator } from "../../test/helpers/sim-process.ts";
 import { delay, waitFor, withTimeout } from "../../test/helpers/wait.ts";
@@ -129,9 +130,16 @@ async function hotPair(
   }
 }
 
+/** Called around the gateway's part of the run (not the direct item-creation comparison). */
+export interface GatewayPhaseHooks {
+  started(): Promise<void>;
+  ended(): Promise<void>;
+}
+
 export async function runScale(
   options: ScaleOptions,
   progress: (line: string) => void,
+  hooks?: GatewayPhaseHooks,
 ): Promise<ScaleResult> {
   const result: ScaleResult = { items: options.items, tickMs: options.tickMs, simulatorStartupMs: [] };
   const sims: SimProcess[] = [];
@@ -148,9 +156,13 @@ export async function runScale(
       { oneByOne: options.compareCreation, timeoutMs: options.timeoutMs },
       progress,
     );
-    const dataDir = await hotPair(sims, options, result, progress);
-    if (options.cold) {
-      result.cold = await measureColdRecreation(sims, dataDir, options, progress);
+    await hooks?.started();
+    try {
+      const dataDir = await hotPair(sims, options, result, progress);
+      if (options.cold) result.cold = await measureColdRecreation(sims, dataDir, options, progress);
+      else await rm(dataDir, { recursive: true, force: true });
+    } finally {
+      await hooks?.ended();
     }
     return result;
   } catch (error) {
