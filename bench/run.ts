@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   });
   // Ctrl+C: exit through process.exit so that sim-process's exit hook kills the simulators.
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
-  await mkdir(RESULTS_DIR, { recursive: true });
+  await mkdir(dirname(options.out), { recursive: true });
 
   const meta = startMeta(dirname(BENCH_DIR));
   const title = `# opcua-redundancy benchmark${options.quick ? " (--quick)" : ""}`;
@@ -65,7 +65,8 @@ async function main(): Promise<void> {
   if (options.sections.includes("overhead"))
     overhead = await timed("overhead", () => overheadSection(options, progress));
   if (options.sections.includes("scale"))
-    scale = await timed("scale", () => scaleSection(options, RESULTS_DIR, progress));
+    // the raw CPU profiles go next to the JSON file
+    scale = await timed("scale", () => scaleSection(options, dirname(options.out), progress));
 
   const finished = finishMeta(meta);
   markdown.push("", describeEnd(finished));
@@ -81,7 +82,6 @@ async function main(): Promise<void> {
     unhandledRejections: unhandled,
     nodeOpcuaLog,
   };
-  await mkdir(dirname(options.out), { recursive: true });
   await writeFile(options.out, `${JSON.stringify(json, null, 2)}\n`);
   progress(
     `figures: ${relative(process.cwd(), options.out)} (${Math.round((finished.durationMs ?? 0) / 1000)} s in all)`,
