@@ -16,7 +16,7 @@ const cpuOfSims = (r: ScaleResult): string => {
 export function scaleTable(results: ScaleResult[]): string {
   return markdownTable(
     [
-      "items",
+      "items × tick",
       "mirror ms",
       "mirror heap B/node",
       "create items ms",
@@ -26,12 +26,13 @@ export function scaleTable(results: ScaleResult[]): string {
       "gateway own heap B/item (est.)",
       "value changes/s (expected)",
       "CPU this process % core",
+      "CPU ms / 1000 values",
       "simulators CPU % core",
       "RSS max MB",
       "cold: SIGKILL → every item back ms",
     ],
     results.map((r) => [
-      r.items,
+      `${r.items} × ${r.tickMs} ms`,
       r.error && r.mirrorMs === undefined ? "FAILED" : n0(r.mirrorMs),
       n0(r.mirrorHeapBytesPerNode),
       r.refusedItems ? `${n0(r.createItemsMs)} (${r.refusedItems} refused)` : n0(r.createItemsMs),
@@ -43,6 +44,7 @@ export function scaleTable(results: ScaleResult[]): string {
         ? "–"
         : `${n0(r.valueChangesPerSecond)} (${n0(r.expectedPerSecond)})`,
       r.usage ? r.usage.cpuPercent.toFixed(0) : "–",
+      r.cpuMsPer1000ValueChanges?.toFixed(1) ?? "–",
       cpuOfSims(r),
       mb(r.usage?.rssMaxBytes),
       r.cold?.allItemsBackMs !== undefined

@@ -24,7 +24,8 @@ export interface RunOptions {
   warmupMs: number;
   /** Scale: monitored items through one hot pair. */
   scaleSizes: number[];
-  scaleTickMs: number;
+  /** Simulator tick in the scale runs; undefined: from --rate like the overhead section. */
+  scaleTickMs: number | undefined;
   scaleWindowMs: number;
   /** Time the direct one-request-per-item creation too. */
   compareCreation: boolean;
@@ -119,7 +120,8 @@ export function parseRunOptions(args: string[], defaultOut: string): RunOptions 
     windowMs: integer(v["window-ms"], "--window-ms", quick ? 3000 : 10_000),
     warmupMs: integer(v["warmup-ms"], "--warmup-ms", quick ? 1000 : 5000, 0),
     scaleSizes: list(v["scale-sizes"], "--scale-sizes", quick ? [5000] : [10_000, 50_000, 100_000]),
-    scaleTickMs: integer(v["scale-tick-ms"], "--scale-tick-ms", 1000, 10),
+    scaleTickMs:
+      v["scale-tick-ms"] === undefined ? undefined : integer(v["scale-tick-ms"], "--scale-tick-ms", 1000, 10),
     scaleWindowMs: integer(v["scale-window-ms"], "--scale-window-ms", quick ? 3000 : 10_000),
     compareCreation: !v["no-compare-creation"],
     profile: !v["no-profile"],

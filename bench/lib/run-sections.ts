@@ -158,7 +158,9 @@ export async function scaleSection(
 ): Promise<SectionOutput<ScaleFigures>> {
   const figures: ScaleFigures = { results: [], hotSpots: [] };
   for (const items of options.scaleSizes) {
-    progress(`scale: ${items} items`);
+    const tickMs = options.scaleTickMs ?? overheadTickMs(items, options.overheadRatePerSecond);
+    const windowMs = Math.max(options.scaleWindowMs, 4 * tickMs);
+    progress(`scale: ${items} items, tick ${tickMs} ms, window ${windowMs} ms`);
     let profiling: Profiling | undefined;
     const file = join(resultsDir, `scale-${items}.cpuprofile`);
     const hooks = {
@@ -175,8 +177,8 @@ export async function scaleSection(
     const r = await runScale(
       {
         items,
-        tickMs: options.scaleTickMs,
-        windowMs: options.scaleWindowMs,
+        tickMs,
+        windowMs,
         batchSize: 1000,
         compareCreation: options.compareCreation,
         cold: true,
@@ -192,7 +194,11 @@ export async function scaleSection(
     "",
     scaleTable(figures.results),
     "",
-    `- Two simulators (shared clock, N Bulk variables, tick ${options.scaleTickMs} ms), a hot gateway pair ` +
+    "- Two simulators (shared clock, N Bulk variables; tick " +
+      (options.scaleTickMs === undefined
+        ? `for about ${options.overheadRatePerSecond} value changes/s, at least 100 ms)`
+        : `${options.scaleTickMs} ms)`) +
+      ", a hot gateway pair " +
       "with product defaults, one downstream client creating N items in batches of 1000.",
     "- mirror: gateway start → address space mirrored, standby connected. create items: the downstream " +
       "CreateMonitoredItems calls; every value: from the first call until every item has delivered a value " +
@@ -200,8 +206,9 @@ export async function scaleSection(
     "- RSS / heap per item: this process (gateway + downstream client) after a full GC, with the items " +
       "over before them, / N. gateway own (est.): heap per item − 3 × a plain client's heap per item " +
       "(downstream client + two upstream links), the plain client's cost measured directly below.",
-    `- steady state over ${options.scaleWindowMs / 1000} s: value changes/s received downstream; CPU of this ` +
-      "process and of each simulator process, % of one core.",
+    `- steady state over at least ${options.scaleWindowMs / 1000} s (4 ticks): value changes/s received ` +
+      "downstream; CPU of this process and of each simulator process, % of one core; CPU ms per 1000 " +
+      "value changes: this process's CPU time over the values delivered downstream.",
     "- cold: a cold gateway on the same simulators (address space from the hot run's cache), N items, " +
       "primary SIGKILLed: time until every item has delivered a good value again (all upstream items " +
       "re-created on the secondary).",

@@ -57,6 +57,8 @@ export interface ScaleResult {
   /** Steady state (window): value changes/s received downstream, expected, CPU. */
   valueChangesPerSecond?: number;
   expectedPerSecond?: number;
+  /** CPU time of this process (gateway + downstream client) per 1000 values delivered downstream. */
+  cpuMsPer1000ValueChanges?: number;
   usage?: WindowUsage;
   cold?: ColdRecreationResult;
   error?: string;
@@ -118,6 +120,11 @@ async function hotPair(
       ((values.received - receivedBefore) * 1000) / result.usage.durationMs,
     );
     result.expectedPerSecond = (n * 1000) / options.tickMs;
+    const delivered = values.received - receivedBefore;
+    if (delivered > 0) {
+      const cpuMs = result.usage.cpuUserMs + result.usage.cpuSystemMs;
+      result.cpuMsPer1000ValueChanges = round((cpuMs * 1000) / delivered, 2);
+    }
     progress(
       `  hot pair steady: ${result.valueChangesPerSecond}/s of ${result.expectedPerSecond}, CPU ` +
         `${result.usage.cpuPercent} % of a core (this process), RSS ${Math.round(result.usage.rssMaxBytes / 2 ** 20)} MB`,
