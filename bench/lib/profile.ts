@@ -2,18 +2,27 @@
  * CPU profile of this process (the gateway and the downstream client run in it) over a section
  * of the benchmark, through the inspector (same data as `node --cpu-prof`), summarized as hot
  * spots: self time by function and by area (a src/ file, a node-opcua package, node internals,
- * GC). The raw .cpuprofile is written next to the JSON results; open it in Chrome DevTools.
+ * GC), plus where the allocations come from (profile-alloc.ts). The raw .cpuprofile and
+ * .heapprofile are written next to the JSON results; Chrome DevTools opens them.
  */
 import { writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { BenchError } from "./bench-error.ts";
 import { round } from "./gateway-common.ts";
+import { type AllocationSummary, type SamplingHeapProfile, summarizeAllocations } from "./profile-alloc.ts";
+import { areaOf, type CallFrame, frameName, type Ranked, top } from "./profile-frames.ts";
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
+export interface HotSpot {
+  /** function (file:line), area or src/ file */
+  name: string;
+  selfMs: number;
+  /** share of the busy (non-idle) time, % */
+  selfPercent: number;
 }
+
+const asHotSpots = (ranked: Ranked[]): HotSpot[] =>
+  ranked.map((r) => ({ name: r.name, selfMs: r.value, selfPercent: r.percent }));
+
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
@@ -26,14 +35,6 @@ interface CpuProfile {
   endTime: number;
   samples?: number[];
   timeDeltas?: number[];
-}
-
-export interface HotSpot {
-  /** function (file:line) or area name */
-  name: string;
-  selfMs: number;
-  /** share of the profiled (non-idle) time, % */
-  selfPercent: number;
 }
 
 export interface ProfileSummary {
@@ -50,37 +51,8 @@ export interface ProfileSummary {
    * the library time is spent for.
    */
   srcInclusive: HotSpot[];
-}
-
-/** The area of a frame: a src/ file, a node-opcua package, another package, node, or V8's own. */
-function areaOf(frame: CallFrame): string {
-  const url = frame.url;
-  if (url === "") return frame.functionName.startsWith("(") ? frame.functionName : "(native)";
-  const src = /\/src\/(.+\.ts)$/.exec(url);
-  if (src) return `src/${src[1]}`;
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
-  if (pkg) return pkg[1]!;
-  if (url.startsWith("node:")) return "node internals";
-  return url.replace(/^file:\/\/.*\/(bench|test)\//, "$1/");
-}
-
-function frameName(frame: CallFrame): string {
-  const area = areaOf(frame);
-  if (area.startsWith("(")) return area;
-  const fn = frame.functionName || "(anonymous)";
-  const file = area.startsWith("src/")
-    ? area
-    : frame.url.startsWith("node:")
-      ? frame.url
-      : `${area}/${frame.url.slice(frame.url.lastIndexOf("/") + 1)}`;
-  return `${fn} (${file}:${frame.lineNumber + 1})`;
-}
-
-function top(map: Map<string, number>, busyMs: number, count: number): HotSpot[] {
-  return [...map.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(([name, ms]) => ({ name, selfMs: round(ms), selfPercent: round((ms / Math.max(1, busyMs)) * 100) }));
+  /** Where the allocations came from (the garbage collector's work). */
+  allocations?: AllocationSummary;
 }
 
 export function summarizeProfile(
@@ -125,9 +97,9 @@ export function summarizeProfile(
     file,
     durationMs: round((profile.endTime - profile.startTime) / 1000),
     busyMs: round(busyMs),
-    topFunctions: top(byFunction, busyMs, count),
-    topAreas: top(byArea, busyMs, count),
-    srcInclusive: top(srcInclusive, busyMs, count),
+    topFunctions: asHotSpots(top(byFunction, busyMs, count)),
+    topAreas: asHotSpots(top(byArea, busyMs, count)),
+    srcInclusive: asHotSpots(top(srcInclusive, busyMs, count)),
   };
 }
 
@@ -144,6 +116,13 @@ export async function startProfiling(label: string, file: string): Promise<Profi
     // 1 ms sampling (the default is 1 ms in --cpu-prof too): cheap enough for a benchmark run
     await session.post("Profiler.setSamplingInterval", { interval: 1000 });
     await session.post("Profiler.start");
+    await session.post("HeapProfiler.enable");
+    // collected objects too: the question is what makes the garbage, not what stays
+    await session.post("HeapProfiler.startSampling", {
+      samplingInterval: 64 * 1024,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    } as { samplingInterval: number });
   } catch (error) {
     session.disconnect();
     throw new BenchError("BENCH_PROFILE", `could not start the CPU profiler: ${String(error)}`, {
@@ -154,8 +133,14 @@ export async function startProfiling(label: string, file: string): Promise<Profi
     async stop() {
       try {
         const { profile } = (await session.post("Profiler.stop")) as { profile: CpuProfile };
+        const heap = (await session.post("HeapProfiler.stopSampling")) as { profile: SamplingHeapProfile };
+        const heapFile = file.replace(/\.cpuprofile$/, ".heapprofile");
         await writeFile(file, JSON.stringify(profile));
-        return summarizeProfile(profile, label, file);
+        await writeFile(heapFile, JSON.stringify(heap.profile));
+        return {
+          ...summarizeProfile(profile, label, file),
+          allocations: summarizeAllocations(heap.profile, heapFile),
+        };
       } finally {
         session.disconnect();
       }

@@ -1,6 +1,7 @@
 /** Markdown tables of the scale section and of the CPU profile's hot spots. */
 import { markdownTable, mb, n0 } from "./markdown.ts";
 import type { ProfileSummary } from "./profile.ts";
+import type { AllocationSpot, AllocationSummary } from "./profile-alloc.ts";
 import type { ScaleResult } from "./scale.ts";
 import { present } from "./stats.ts";
 
@@ -92,5 +93,21 @@ export function hotSpotTables(profile: ProfileSummary, count = 12): string {
       ["src/ file (inclusive: with what it calls)", "ms", "% of busy"],
       rows(profile.srcInclusive),
     ),
+    ...(profile.allocations ? ["", allocationTables(profile.allocations, count)] : []),
+  ].join("\n");
+}
+
+function allocationTables(a: AllocationSummary, count: number): string {
+  const rows = (spots: AllocationSpot[]) =>
+    spots.slice(0, count).map((s) => [s.name, mb(s.allocatedBytes), s.percentOfAllocated.toFixed(1)]);
+  return [
+    `Allocations (what the garbage collector works on): ${mb(a.allocatedBytes)} MB allocated while ` +
+      `profiling (sampled, collected objects included); raw profile ${a.file}.`,
+    "",
+    markdownTable(["area (allocated itself)", "MB", "%"], rows(a.topAreas)),
+    "",
+    markdownTable(["function (allocated itself)", "MB", "%"], rows(a.topFunctions)),
+    "",
+    markdownTable(["src/ file (inclusive: with what it calls)", "MB", "%"], rows(a.srcInclusive)),
   ].join("\n");
 }

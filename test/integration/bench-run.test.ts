@@ -76,7 +76,9 @@ test("npm run bench: one report with the three answers and a JSON file with unit
 
     const hot = json.scale.hotSpots[0];
     assert.ok(hot.busyMs > 0 && hot.topFunctions.length > 0 && hot.srcInclusive.length > 0);
+    assert.ok(hot.allocations.allocatedBytes > 0 && hot.allocations.topAreas.length > 0);
     assert.ok(existsSync(join(dir, "scale-300.cpuprofile")), "the raw profile next to the JSON file");
+    assert.ok(existsSync(join(dir, "scale-300.heapprofile")), "the raw allocation profile too");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

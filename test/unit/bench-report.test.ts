@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { markdownTable } from "../../bench/lib/markdown.ts";
 import { summarizeProfile } from "../../bench/lib/profile.ts";
+import { summarizeAllocations } from "../../bench/lib/profile-alloc.ts";
 import { summarizeFailover } from "../../bench/lib/report-failover.ts";
 import { parseRunOptions } from "../../bench/lib/run-options.ts";
 import { overheadTickMs } from "../../bench/lib/run-sections.ts";
@@ -38,11 +39,34 @@ test("profile: self time by function and area, inclusive time per src/ file, idl
     ],
   );
   assert.equal(s.topFunctions[0]!.name, "encode (node-opcua-types/x.js:100)");
+  assert.equal(s.topFunctions[1]!.name, "onData (src/upstream/item-set.ts:10)");
   assert.equal(s.topFunctions[0]!.selfPercent, 50);
   assert.deepEqual(
     s.srcInclusive.map((a) => [a.name, a.selfMs]),
     [["src/upstream/item-set.ts", 40]],
     "the node-opcua time under item-set.ts counts for it",
+  );
+});
+
+test("allocations: bytes by function and area, inclusive per src/ file counted once when it recurs", () => {
+  const node = (f: ReturnType<typeof frame>, selfSize: number, children: unknown[] = []) =>
+    ({ callFrame: f, selfSize, children }) as Parameters<typeof summarizeAllocations>[0]["head"];
+  const link = frame("onData", "file:///p/src/upstream/link.ts", 4);
+  const decode = frame("decode", "file:///p/node_modules/node-opcua-types/dist/d.js", 9);
+  // root → link → (decode 600, link → decode 300); root → decode 100
+  const head = node(frame("(root)", ""), 0, [
+    node(link, 0, [node(decode, 600), node(link, 0, [node(decode, 300)])]),
+    node(decode, 100),
+  ]);
+  const a = summarizeAllocations({ head }, "/tmp/t.heapprofile");
+  assert.equal(a.allocatedBytes, 1000);
+  assert.deepEqual(
+    a.topAreas.map((s) => [s.name, s.allocatedBytes, s.percentOfAllocated]),
+    [["node-opcua-types", 1000, 100]],
+  );
+  assert.deepEqual(
+    a.srcInclusive.map((s) => [s.name, s.allocatedBytes]),
+    [["src/upstream/link.ts", 900]],
   );
 });
 
@@ -83,6 +107,7 @@ test("options: the full run asks for ≥ 5 reps and every fault; --quick is smal
   assert.equal(quick.reps, 1);
   assert.ok(quick.faults.length < full.faults.length);
   assert.ok(Math.max(...quick.scaleSizes) < 10_000);
+  assert.ok(quick.modes.length < full.modes.length);
   const chosen = parseRunOptions(
     ["--section", "scale", "--scale-sizes", "2000,4000", "--fault", "SIGKILL,reset", "--reps", "7"],
     "/tmp/x.json",
