@@ -182,7 +182,8 @@ export async function scaleSection(
         batchSize: 1000,
         compareCreation: options.compareCreation,
         cold: true,
-        timeoutMs: Math.max(60_000, items * 3), // 3 ms per item: 5 min at 100k
+        // a bound for failures only: one-by-one creation of 100k items under load takes minutes
+        timeoutMs: Math.max(120_000, items * 10),
       },
       progress,
       options.profile ? hooks : undefined,
