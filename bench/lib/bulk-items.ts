@@ -20,14 +20,22 @@ export function bulkItem(index: number): { nodeId: string; attributeId: number }
   return { nodeId: `ns=1;s=Bulk.${index}`, attributeId: AttributeIds.Value };
 }
 
-/** When each item last delivered a good value (ms since epoch; 0 = never), and how many came. */
+/**
+ * When each item last delivered a good value (ms since epoch; 0 = never), how many came, and the
+ * per-item sequence check (shared clock: every Bulk value is the tick's counter).
+ */
 export class BulkValues {
   readonly lastGoodAt: Float64Array;
+  readonly #lastValue: Float64Array;
   received = 0;
   bad = 0;
+  lost = 0;
+  duplicates = 0;
+  regressions = 0;
 
   constructor(readonly items: number) {
     this.lastGoodAt = new Float64Array(items);
+    this.#lastValue = new Float64Array(items).fill(Number.NaN);
   }
 
   readonly onValue = (index: number, dataValue: DataValue): void => {
@@ -37,7 +45,23 @@ export class BulkValues {
     }
     this.received++;
     this.lastGoodAt[index] = Date.now();
+    const value = Number(dataValue.value.value);
+    const step = value - this.#lastValue[index]!;
+    this.#lastValue[index] = value;
+    if (step === 0) this.duplicates++;
+    else if (step < 0) this.regressions++;
+    else if (step > 1) this.lost += step - 1;
   };
+
+  /** The sequence figures so far (subtract two of these for a window). */
+  sequence(): { received: number; lost: number; duplicates: number; regressions: number } {
+    return {
+      received: this.received,
+      lost: this.lost,
+      duplicates: this.duplicates,
+      regressions: this.regressions,
+    };
+  }
 
   /** Items whose last good value came at or after `time`. */
   countSince(time: number): number {

@@ -4,9 +4,9 @@
  * upstream links do, src/upstream/item-set.ts) against batches of 1000 per request.
  */
 import { connectDownstream, type Downstream } from "../../test/helpers/gateway-rig.ts";
-import { waitFor, withTimeout } from "../../test/helpers/wait.ts";
+import { delay, waitFor, withTimeout } from "../../test/helpers/wait.ts";
 import { BulkValues, monitorBulkBatched, monitorBulkOneByOne } from "./bulk-items.ts";
-import { round, settledMemory } from "./gateway-common.ts";
+import { round, settledMemory, UsageWindow } from "./gateway-common.ts";
 
 /** The gateway's upstream links create items this many at a time (src/upstream/item-set.ts). */
 export const UPSTREAM_IN_FLIGHT = 16;
@@ -25,6 +25,8 @@ export interface ItemCreationResult {
   /** A plain client's memory for N monitored items (after a full GC), per item. */
   clientRssBytesPerItem?: number;
   clientHeapBytesPerItem?: number;
+  /** A plain client's CPU time per 1000 values received, in steady state (same tick as the gateway run). */
+  clientCpuMsPer1000ValueChanges?: number;
   error?: string;
 }
 
@@ -32,19 +34,19 @@ async function timedCreation(
   items: number,
   create: (values: BulkValues) => Promise<unknown>,
   timeoutMs: number,
-): Promise<{ createMs: number; allValuesMs: number }> {
+): Promise<{ createMs: number; allValuesMs: number; values: BulkValues }> {
   const values = new BulkValues(items);
   const began = performance.now();
   await create(values);
   const createMs = round(performance.now() - began);
   await waitFor(() => values.countSince(1) >= items, timeoutMs, `a value of each of ${items} items`);
-  return { createMs, allValuesMs: round(performance.now() - began) };
+  return { createMs, allValuesMs: round(performance.now() - began), values };
 }
 
 export async function measureItemCreation(
   endpointUrl: string,
   items: number,
-  options: { oneByOne: boolean; timeoutMs: number },
+  options: { oneByOne: boolean; timeoutMs: number; windowMs: number },
   progress: (line: string) => void,
 ): Promise<ItemCreationResult> {
   const result: ItemCreationResult = { items };
@@ -68,6 +70,17 @@ export async function measureItemCreation(
       `  direct, batches of ${COMPARE_BATCH}: created in ${batched.createMs} ms, every value in ` +
         `${batched.allValuesMs} ms; client heap ${result.clientHeapBytesPerItem} B/item`,
     );
+    // the client's own CPU per value: what the gateway run's "this process" figure includes for it
+    const usage = new UsageWindow([]);
+    const receivedBefore = batched.values.received;
+    usage.start();
+    await delay(options.windowMs);
+    const window = usage.stop();
+    const delivered = batched.values.received - receivedBefore;
+    if (delivered > 0) {
+      const cpuMs = window.cpuUserMs + window.cpuSystemMs;
+      result.clientCpuMsPer1000ValueChanges = round((cpuMs * 1000) / delivered, 2);
+    }
     await downstream.subscription.terminate();
     if (!options.oneByOne) return result;
     const subscription = await session.createSubscription2({

@@ -1,5 +1,5 @@
 /** Markdown tables of the scale section and of the CPU profile's hot spots. */
-import { markdownTable, mb, n0 } from "./markdown.ts";
+import { markdownTable, mb, n0, slash } from "./markdown.ts";
 import type { ProfileSummary } from "./profile.ts";
 import type { AllocationSpot, AllocationSummary } from "./profile-alloc.ts";
 import type { ScaleResult } from "./scale.ts";
@@ -26,8 +26,9 @@ export function scaleTable(results: ScaleResult[]): string {
       "heap B/item",
       "gateway own heap B/item (est.)",
       "value changes/s (expected)",
+      "window lost / dup / regr",
       "CPU this process % core",
-      "CPU ms / 1000 values",
+      "CPU ms / 1000 values (gateway own, est.)",
       "simulators CPU % core",
       "RSS max MB",
       "cold: SIGKILL → every item back ms",
@@ -45,7 +46,9 @@ export function scaleTable(results: ScaleResult[]): string {
         ? "–"
         : `${n0(r.valueChangesPerSecond)} (${n0(r.expectedPerSecond)})`,
       r.usage ? r.usage.cpuPercent.toFixed(0) : "–",
-      r.cpuMsPer1000ValueChanges?.toFixed(1) ?? "–",
+      r.cpuMsPer1000ValueChanges === undefined
+        ? "–"
+        : `${r.cpuMsPer1000ValueChanges.toFixed(1)} (${r.gatewayOwnCpuMsPer1000ValueChangesEstimate?.toFixed(1) ?? "–"})`,
       cpuOfSims(r),
       mb(r.usage?.rssMaxBytes),
       r.cold?.allItemsBackMs !== undefined
@@ -66,6 +69,7 @@ export function creationTable(results: ScaleResult[]): string {
       "slowdown ×",
       "plain client heap B/item",
       "plain client RSS B/item",
+      "plain client CPU ms / 1000 values",
     ],
     results.map((r) => [
       r.items,
@@ -74,6 +78,7 @@ export function creationTable(results: ScaleResult[]): string {
       r.direct?.oneByOneSlowdown === undefined ? "–" : r.direct.oneByOneSlowdown.toFixed(1),
       n0(r.direct?.clientHeapBytesPerItem),
       n0(r.direct?.clientRssBytesPerItem),
+      r.direct?.clientCpuMsPer1000ValueChanges?.toFixed(1) ?? "–",
     ]),
   );
 }

@@ -209,7 +209,8 @@ export async function scaleSection(
       "(downstream client + two upstream links), the plain client's cost measured directly below.",
     `- steady state over at least ${options.scaleWindowMs / 1000} s (4 ticks): value changes/s received ` +
       "downstream; CPU of this process and of each simulator process, % of one core; CPU ms per 1000 " +
-      "value changes: this process's CPU time over the values delivered downstream.",
+      "value changes: this process's CPU time over the values delivered downstream; gateway own (est.): " +
+      "minus a plain client's, measured directly on the simulator at the same tick (table below).",
     "- cold: a cold gateway on the same simulators (address space from the hot run's cache), N items, " +
       "primary SIGKILLed: time until every item has delivered a good value again (all upstream items " +
       "re-created on the secondary).",

@@ -57,8 +57,14 @@ export interface ScaleResult {
   /** Steady state (window): value changes/s received downstream, expected, CPU. */
   valueChangesPerSecond?: number;
   expectedPerSecond?: number;
+  /** Per-item sequence in the steady-state window: values lost, repeated, gone back. */
+  windowLostValues?: number;
+  windowDuplicateValues?: number;
+  windowRegressionValues?: number;
   /** CPU time of this process (gateway + downstream client) per 1000 values delivered downstream. */
   cpuMsPer1000ValueChanges?: number;
+  /** cpuMsPer1000ValueChanges minus a plain client's (measured directly): the gateway's own. */
+  gatewayOwnCpuMsPer1000ValueChangesEstimate?: number;
   usage?: WindowUsage;
   cold?: ColdRecreationResult;
   error?: string;
@@ -113,6 +119,7 @@ async function hotPair(
     await delay(Math.min(2000, options.windowMs)); // past the initial values
     const usage = new UsageWindow(sims.map((s) => s.pid));
     const receivedBefore = values.received;
+    const sequenceBefore = values.sequence();
     usage.start();
     await delay(options.windowMs);
     result.usage = usage.stop();
@@ -120,14 +127,26 @@ async function hotPair(
       ((values.received - receivedBefore) * 1000) / result.usage.durationMs,
     );
     result.expectedPerSecond = (n * 1000) / options.tickMs;
+    const sequenceAfter = values.sequence();
+    result.windowLostValues = sequenceAfter.lost - sequenceBefore.lost;
+    result.windowDuplicateValues = sequenceAfter.duplicates - sequenceBefore.duplicates;
+    result.windowRegressionValues = sequenceAfter.regressions - sequenceBefore.regressions;
     const delivered = values.received - receivedBefore;
     if (delivered > 0) {
       const cpuMs = result.usage.cpuUserMs + result.usage.cpuSystemMs;
       result.cpuMsPer1000ValueChanges = round((cpuMs * 1000) / delivered, 2);
+      const client = result.direct?.clientCpuMsPer1000ValueChanges;
+      if (client !== undefined) {
+        result.gatewayOwnCpuMsPer1000ValueChangesEstimate = round(
+          result.cpuMsPer1000ValueChanges - client,
+          2,
+        );
+      }
     }
     progress(
       `  hot pair steady: ${result.valueChangesPerSecond}/s of ${result.expectedPerSecond}, CPU ` +
-        `${result.usage.cpuPercent} % of a core (this process), RSS ${Math.round(result.usage.rssMaxBytes / 2 ** 20)} MB`,
+        `${result.usage.cpuPercent} % of a core (this process), RSS ${Math.round(result.usage.rssMaxBytes / 2 ** 20)} MB, ` +
+        `lost ${result.windowLostValues}, dup ${result.windowDuplicateValues}, regr ${result.windowRegressionValues}`,
     );
     return bench.dataDir;
   } finally {
@@ -160,7 +179,7 @@ export async function runScale(
     result.direct = await measureItemCreation(
       loopbackUrl(sims[1]!.port),
       options.items,
-      { oneByOne: options.compareCreation, timeoutMs: options.timeoutMs },
+      { oneByOne: options.compareCreation, timeoutMs: options.timeoutMs, windowMs: options.windowMs },
       progress,
     );
     await hooks?.started();
