@@ -45,6 +45,7 @@ export function scaleTable(results: ScaleResult[]): string {
       r.valueChangesPerSecond === undefined
         ? "–"
         : `${n0(r.valueChangesPerSecond)} (${n0(r.expectedPerSecond)})`,
+      slash(r.windowLostValues, r.windowDuplicateValues, r.windowRegressionValues),
       r.usage ? r.usage.cpuPercent.toFixed(0) : "–",
       r.cpuMsPer1000ValueChanges === undefined
         ? "–"
