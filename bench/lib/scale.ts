@@ -116,7 +116,7 @@ async function hotPair(
         `RSS ${result.rssBytesPerItem} B/item, heap ${result.heapBytesPerItem} B/item`,
     );
 
-    await delay(Math.min(2000, options.windowMs)); // past the initial values
+    await delay(Math.max(2000, 2 * options.tickMs)); // past the initial values and any backlog
     const usage = new UsageWindow(sims.map((s) => s.pid));
     const receivedBefore = values.received;
     const sequenceBefore = values.sequence();
