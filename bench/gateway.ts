@@ -290,7 +290,7 @@ async function main(): Promise<void> {
           const r = await runGatewayFailoverRep(mode, fault, rep);
           runs.push(r);
           failoverRuns.push(r);
-          progress(`failover ${mode} · ${fault} · rep ${rep}: ${describeRep(r)} [${Date.now() - t} ms]`);
+          progress(`failover ${mode} · ${fault.name} · rep ${rep}: ${describeRep(r)} [${Date.now() - t} ms]`);
         }
         failoverSummary.push(summarizeFailover(mode, fault.name, runs));
       }
