@@ -22,17 +22,18 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { Mode } from "../src/redundancy/types.ts";
 import { captureNodeOpcuaLogs, MB, nodeOpcuaLog, round } from "./lib/gateway-common.ts";
-import {
-  GATEWAY_FAULTS,
-  type GatewayFailoverRep,
-  RIG_TICK_MS,
-  runGatewayFailoverRep,
-} from "./lib/gateway-failover.ts";
+import { type GatewayFailoverRep, RIG_TICK_MS, runGatewayFailoverRep } from "./lib/gateway-failover.ts";
+import { faultByName, QUICK_FAULT_NAMES } from "./lib/gateway-faults.ts";
 import { MIRROR_TICK_MS, type MirroringResult, runMirroring } from "./lib/gateway-mirroring.ts";
-import { DOWNSTREAM, type OverheadResult, type PathResult, runOverhead } from "./lib/gateway-overhead.ts";
-import { markdownTable } from "./lib/markdown.ts";
+import { DOWNSTREAM, type OverheadResult, runOverhead } from "./lib/gateway-overhead.ts";
 import { FAILOVER_TIMEOUT_MS, VALUES_AFTER } from "./lib/measure.ts";
-import { median, present, sum, worst } from "./lib/stats.ts";
+import {
+  describeRep,
+  type FailoverSummary,
+  failoverTable,
+  summarizeFailover,
+} from "./lib/report-failover.ts";
+import { mirroringTable, overheadTable } from "./lib/report-gateway.ts";
 
 const MODES: readonly Mode[] = ["cold", "warm", "hot"];
 const SECTIONS = ["overhead", "mirroring", "failover"] as const;
@@ -143,197 +144,6 @@ function gitState(): { commit: string | null; changedFiles: string[] } {
 
 function progress(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-const n0 = (n: number | null | undefined): string =>
-  n === null || n === undefined ? "–" : String(Math.round(n));
-const mb = (bytes: number | undefined): string => (bytes === undefined ? "–" : (bytes / MB).toFixed(1));
-const slash = (...parts: (number | null | undefined)[]): string => parts.map(n0).join(" / ");
-
-// ---------------------------------------------------------------------------------------------
-// 1. Overhead
-
-function overheadRows(r: OverheadResult): (string | number)[][] {
-  const rows: (string | number)[][] = [];
-  const paths: [PathResult | undefined, string][] = [
-    [r.direct, "direct"],
-    [r.gateway, "gateway"],
-  ];
-  for (const [p, name] of paths) {
-    const scenario = `${r.items} × ${r.tickMs} ms`;
-    if (!p) {
-      rows.push([scenario, name, "FAILED", "", "", "", "", "", "", "", "", "", "", "", ""]);
-      continue;
-    }
-    const windowS = p.usage.durationMs / 1000;
-    const simsCpu = present(p.usage.childCpuMs);
-    rows.push([
-      scenario,
-      name,
-      `${n0(p.perSecond)} (of ${n0(p.expectedPerSecond)})`,
-      name === "gateway" && r.ratio !== undefined ? r.ratio.toFixed(3) : "",
-      `${p.latencyMs.p50 ?? "–"} / ${p.latencyMs.p99 ?? "–"} / ${p.latencyMs.max ?? "–"}`,
-      `${p.lost} (${p.itemsWithGaps} items)`,
-      `${p.duplicates} / ${p.regressions}`,
-      `${p.usage.cpuPercent.toFixed(0)} (${n0(p.usage.cpuUserMs + p.usage.cpuSystemMs)} ms)`,
-      simsCpu.map((ms) => ((ms / 1000 / windowS) * 100).toFixed(0)).join(" + "),
-      `${mb(p.usage.rssMeanBytes)} / ${mb(p.usage.rssMaxBytes)}`,
-      `${n0(p.usage.eventLoopDelayP99Ms)} / ${n0(p.usage.eventLoopDelayMaxMs)}`,
-      p.refusedItems > 0
-        ? `${n0(p.createItemsMs)} (${p.refusedItems} refused: ${p.refusedStatus})`
-        : n0(p.createItemsMs),
-      name === "gateway" ? `${p.gatewayEventsSetup.length} / ${p.gatewayEventsWindow.length}` : "",
-      `${p.beforeWindow.lost} / ${p.beforeWindow.badValues} / ${p.beforeWindow.duplicates + p.beforeWindow.regressions}`,
-      n0((p.unknownItemNotifications * 1000) / p.usage.durationMs),
-    ]);
-  }
-  return rows;
-}
-
-function overheadTable(results: OverheadResult[]): string {
-  return markdownTable(
-    [
-      "items × tick",
-      "path",
-      "value changes/s",
-      "gateway/direct",
-      "latency ms p50 / p99 / max",
-      "lost values",
-      "dup / regr",
-      "CPU this process % core (ms)",
-      "simulators CPU % core",
-      "RSS MB mean / max",
-      "event-loop delay ms p99 / max",
-      "create items ms",
-      "gateway link events setup / window",
-      "before window: lost / Bad / dup+regr",
-      "unknown-item notifications/s",
-    ],
-    results.flatMap(overheadRows),
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// 2. Mirroring
-
-function mirroringTable(results: MirroringResult[]): string {
-  return markdownTable(
-    [
-      "bulk variables",
-      "start → mirrored ms",
-      "all served",
-      "RSS increase MB",
-      "heap increase MB",
-      "cache file MB",
-      "cache nodes",
-      "mirrored → cache written ms",
-      "restart from cache ms",
-    ],
-    results.map((r) => [
-      r.bulk,
-      r.error && r.startToMirroredMs === undefined ? "FAILED" : n0(r.startToMirroredMs),
-      r.allBulkMirrored === undefined ? "–" : r.allBulkMirrored ? "yes" : "NO",
-      mb(r.rssIncreaseBytes),
-      mb(r.heapIncreaseBytes),
-      r.cacheFileBytes === undefined ? "–" : (r.cacheFileBytes / MB).toFixed(2),
-      r.cacheNodes ?? "–",
-      n0(r.cacheWrittenAfterMs),
-      r.restartFromCacheMs === undefined
-        ? "–"
-        : `${n0(r.restartFromCacheMs)}${r.restartAllBulkMirrored === false ? " (INCOMPLETE)" : ""}`,
-    ]),
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// 3. Failover through the gateway
-
-interface FailoverSummary {
-  mode: Mode;
-  fault: string;
-  reps: number;
-  failedReps: number;
-  detectMsMedian: number | null;
-  detectMsWorst: number | null;
-  firstValueMsMedian: number | null;
-  firstValueMsWorst: number | null;
-  longestSilenceMsMedian: number | null;
-  longestSilenceMsWorst: number | null;
-  lostMedian: number | null;
-  lostWorst: number | null;
-  duplicatesTotal: number;
-  regressionsTotal: number;
-  badValuesTotal: number;
-  errors: string[];
-}
-
-function summarizeFailover(mode: Mode, fault: string, runs: GatewayFailoverRep[]): FailoverSummary {
-  const ok = runs.filter((r) => r.ok);
-  const detect = present(runs.map((r) => r.detectMs));
-  const first = present(runs.map((r) => r.firstValueMs));
-  const silence = present(ok.map((r) => r.longestSilenceMs));
-  const lost = present(ok.map((r) => r.lost));
-  return {
-    mode,
-    fault,
-    reps: runs.length,
-    failedReps: runs.length - ok.length,
-    detectMsMedian: median(detect),
-    detectMsWorst: worst(detect),
-    firstValueMsMedian: median(first),
-    firstValueMsWorst: worst(first),
-    longestSilenceMsMedian: median(silence),
-    longestSilenceMsWorst: worst(silence),
-    lostMedian: median(lost),
-    lostWorst: worst(lost),
-    duplicatesTotal: sum(present(runs.map((r) => r.duplicates))),
-    regressionsTotal: sum(present(runs.map((r) => r.regressions))),
-    badValuesTotal: sum(present(runs.map((r) => r.badValues))),
-    errors: runs.flatMap((r) => (r.error ? [`rep ${r.rep}: ${r.error}`] : [])),
-  };
-}
-
-function failoverTable(rows: FailoverSummary[]): string {
-  return markdownTable(
-    [
-      "mode",
-      "fault",
-      "detect ms median / worst",
-      "first value ms median / worst",
-      "longest silence ms median / worst",
-      "lost median / worst",
-      "duplicates total",
-      "regressions total",
-      "Bad values total",
-      "reps",
-    ],
-    rows.map((r) => [
-      r.mode,
-      r.fault,
-      slash(r.detectMsMedian, r.detectMsWorst),
-      slash(r.firstValueMsMedian, r.firstValueMsWorst),
-      slash(r.longestSilenceMsMedian, r.longestSilenceMsWorst),
-      slash(r.lostMedian, r.lostWorst),
-      r.duplicatesTotal,
-      r.regressionsTotal,
-      r.badValuesTotal,
-      r.failedReps === 0 ? String(r.reps) : `${r.reps} (${r.failedReps} FAILED)`,
-    ]),
-  );
-}
-
-function describeRep(r: GatewayFailoverRep): string {
-  const parts = [
-    `detect ${r.detectMs ?? "–"} ms`,
-    `first value ${r.firstValueMs ?? "–"} ms`,
-    `silence ${r.longestSilenceMs ?? "–"} ms`,
-    `lost ${r.lost ?? "–"}`,
-    `dup ${r.duplicates ?? "–"}`,
-    `regr ${r.regressions ?? "–"}`,
-  ];
-  if (r.failover) parts.push(`reason ${r.failover.reason}`);
-  if (r.error) parts.push(`ERROR ${r.error}`);
-  return parts.join(", ");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,16 +283,16 @@ async function main(): Promise<void> {
   if (options.sections.includes("failover")) {
     const began = Date.now();
     for (const mode of options.modes) {
-      for (const fault of GATEWAY_FAULTS) {
+      for (const fault of QUICK_FAULT_NAMES.map((name) => faultByName(name)!)) {
         const runs: GatewayFailoverRep[] = [];
         for (let rep = 1; rep <= options.reps; rep++) {
           const t = Date.now();
           const r = await runGatewayFailoverRep(mode, fault, rep);
           runs.push(r);
           failoverRuns.push(r);
-          progress(`failover ${mode} · ${fault} · rep ${rep}: ${describeRep(r)} [${Date.now() - t} ms]`);
+          progress(`failover ${mode} · ${fault.name} · rep ${rep}: ${describeRep(r)} [${Date.now() - t} ms]`);
         }
-        failoverSummary.push(summarizeFailover(mode, fault, runs));
+        failoverSummary.push(summarizeFailover(mode, fault.name, runs));
       }
     }
     sectionTimes.failoverMs = Date.now() - began;

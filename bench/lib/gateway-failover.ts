@@ -1,6 +1,7 @@
 /**
- * Section 3 of the gateway benchmark: a failover of the primary as a downstream client of the
- * gateway sees it (Counter subscribed through the gateway's endpoint, shared-clock simulators).
+ * Failover through the gateway: a fault of the primary as a downstream client of the gateway sees
+ * it (Counter subscribed through the gateway's endpoint, shared-clock simulators), one repetition
+ * on a fresh rig.
  */
 import { rm } from "node:fs/promises";
 import type { FailoverEvent } from "../../src/client/types.ts";
@@ -13,22 +14,27 @@ import {
 } from "../../test/helpers/gateway-rig.ts";
 import { waitFor, withTimeout } from "../../test/helpers/wait.ts";
 import { captureNodeOpcuaLogs, message, round } from "./gateway-common.ts";
+import type { GatewayFault } from "./gateway-faults.ts";
 import { FAILOVER_TIMEOUT_MS, sequenceOf, settleValues, VALUES_AFTER } from "./measure.ts";
 
-export const GATEWAY_FAULTS = ["SIGKILL", "blackhole"] as const;
-export type GatewayFault = (typeof GATEWAY_FAULTS)[number];
-/** The gateway rig's simulators tick every 20 ms. */
+/** The gateway rig's simulators tick every 20 ms unless told otherwise. */
 export const RIG_TICK_MS = 20;
 
 export interface GatewayFailoverRep {
   mode: Mode;
-  fault: GatewayFault;
+  /** GatewayFault.name */
+  fault: string;
   rep: number;
+  tickMs: number;
   ok: boolean;
   error?: string;
+  /** The fault caused no failover within FAILOVER_TIMEOUT_MS. */
+  noFailover?: boolean;
   /** Simulators, proxies and gateway started, mirrored, downstream client subscribed, first value. */
   setupMs?: number;
   faultAt?: string;
+  /** Where the fault time comes from: the call of inject(), or the simulator's log of the write. */
+  faultTimeSource?: string;
   /** Fault → the gateway pair's failover event. */
   detectMs?: number;
   /** Fault → first Counter value received downstream at or after the failover event. */
@@ -45,22 +51,36 @@ export interface GatewayFailoverRep {
   failoversBeforeFault?: number;
 }
 
-async function inject(rig: GatewayRig, fault: GatewayFault): Promise<void> {
-  if (fault === "SIGKILL") await rig.sims[0]!.kill();
-  else rig.proxies[0]!.setMode("blackhole");
+/** Injects the fault; returns the fault time (ms since epoch). */
+async function inject(rig: GatewayRig, fault: GatewayFault, result: GatewayFailoverRep): Promise<number> {
+  const primary = rig.sims[0]!;
+  const writesBefore = primary.writes.length;
+  const called = Date.now();
+  await fault.inject(rig);
+  const written = fault.writes
+    ? await waitFor(() => primary.writes[writesBefore], 2000, "the write in the simulator's log").catch(
+        () => undefined,
+      )
+    : undefined;
+  result.faultTimeSource = written ? `simulator write log (${written.nodeId})` : "inject() called";
+  return written ? Date.parse(written.time) : called;
 }
 
 export async function runGatewayFailoverRep(
   mode: Mode,
   fault: GatewayFault,
   rep: number,
+  tickMs = RIG_TICK_MS,
 ): Promise<GatewayFailoverRep> {
-  const result: GatewayFailoverRep = { mode, fault, rep, ok: false };
+  const result: GatewayFailoverRep = { mode, fault: fault.name, rep, tickMs, ok: false };
   const began = Date.now();
   let rig: GatewayRig | undefined;
   let downstream: Downstream | undefined;
   try {
-    rig = await startGatewayRig({ pairs: [{ mode }], tickMs: RIG_TICK_MS });
+    rig = await startGatewayRig({
+      pairs: [{ mode, ...(fault.pairExtra ? { extra: fault.pairExtra } : {}) }],
+      tickMs,
+    });
     captureNodeOpcuaLogs(); // the rig routes node-opcua's logs to its (silent) logger
     const pair = rig.gateway.pairs[0]!;
     const failovers: FailoverEvent[] = [];
@@ -78,19 +98,19 @@ export async function runGatewayFailoverRep(
       10_000,
       mode === "cold" ? "the primary active" : "the primary active and the standby connected",
     );
-    await counter.waitForMore(settleValues(RIG_TICK_MS), 10_000, "steady values through the gateway");
+    await counter.waitForMore(settleValues(tickMs), 10_000, "steady values through the gateway");
 
     const fromIndex = counter.count;
     const failoversBefore = failovers.length;
     result.failoversBeforeFault = failoversBefore;
-    const faultAt = Date.now();
+    const faultAt = await inject(rig, fault, result);
     result.faultAt = new Date(faultAt).toISOString();
-    await inject(rig, fault);
 
     let failover: FailoverEvent;
     try {
       failover = await waitFor(() => failovers[failoversBefore], FAILOVER_TIMEOUT_MS, "the failover event");
     } catch {
+      result.noFailover = true;
       result.error = `no failover within ${FAILOVER_TIMEOUT_MS} ms (state ${pair.status().state})`;
       Object.assign(result, sequenceOf(counter, fromIndex, faultAt));
       return result;

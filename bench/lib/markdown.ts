@@ -1,4 +1,4 @@
-/** Markdown table rendering for benchmark reports. */
+/** Markdown table rendering and number formatting for benchmark reports. */
 
 export type Cell = string | number | null | undefined;
 
@@ -19,3 +19,14 @@ export function markdownTable(header: readonly string[], rows: readonly (readonl
     ...cells.slice(1).map(line),
   ].join("\n");
 }
+
+const MB = 2 ** 20;
+
+/** A whole number, "–" when missing. */
+export const n0 = (n: number | null | undefined): string =>
+  n === null || n === undefined ? "–" : String(Math.round(n));
+/** Bytes as MB with one decimal, "–" when missing. */
+export const mb = (bytes: number | null | undefined): string =>
+  bytes === null || bytes === undefined ? "–" : (bytes / MB).toFixed(1);
+/** "a / b / c" of whole numbers (median / worst and the like). */
+export const slash = (...parts: (number | null | undefined)[]): string => parts.map(n0).join(" / ");
