@@ -197,7 +197,7 @@ export interface BenchGatewayOptions {
 
 /**
  * A one-pair gateway on 127.0.0.1 in this process, configured as a user would (product defaults)
- * apart from what `extra` sets. Not started: call gateway.start().
+ * apart from security (None allowed) and what `extra` sets. Not started: call gateway.start().
  */
 export async function createBenchGateway(options: BenchGatewayOptions): Promise<BenchGateway> {
   const config = parseGatewayConfig({
@@ -207,6 +207,9 @@ export async function createBenchGateway(options: BenchGatewayOptions): Promise<
         listen: { port: await freePort(), host: "127.0.0.1" },
         mode: options.mode,
         servers: options.servers.map((url) => ({ url })),
+        // The product is secure by default; the bench opens None + anonymous so that the gateway
+        // path is compared with the direct path (None) like for like.
+        security: { allowNone: true, anonymous: true },
         ...options.extra,
       },
     ],
