@@ -100,7 +100,7 @@ export async function monitorBulkBatched(
 
 /**
  * Creates the items one CreateMonitoredItems request each, `inFlight` requests at a time: what the
- * gateway's upstream links do today (src/upstream/item-set.ts, 16 in flight).
+ * gateway's upstream links did before they batched (the baseline that shows what batching is worth).
  */
 export async function monitorBulkOneByOne(
   subscription: ClientSubscription,

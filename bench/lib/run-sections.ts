@@ -219,8 +219,9 @@ export async function scaleSection(
     "",
     creationTable(figures.results),
     "",
-    "- The gateway's upstream links create items one CreateMonitoredItems request each, 16 in flight " +
-      "(src/upstream/item-set.ts); the same done by a plain client against batches of 1000 items per request.",
+    "- Why the gateway's upstream links batch (src/upstream/item-batches.ts: up to the server's " +
+      "MaxMonitoredItemsPerCall, at most 1000, per CreateMonitoredItems request): a plain client creating the " +
+      "same items in batches of 1000 against one request per item, 16 in flight.",
   ];
   for (const r of figures.results) {
     if (r.error) markdown.push(`- FAILED ${r.items} items: ${r.error}`);

@@ -331,6 +331,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         serverState: link.facts.serverState ?? null,
         serviceLevel: link.facts.serviceLevel ?? null,
         lastError: link.lastError ?? null,
+        monitoredItems: link.items.created,
         recovery: { ...link.recovery },
         monitors: this.#monitors.states(i),
       })),

@@ -90,6 +90,8 @@ export interface ServerStatus {
   serverState: string | null;
   serviceLevel: number | null;
   lastError: string | null;
+  /** Of the pair's monitoredItems, how many exist on this server now (a standby that lags is not ready). */
+  monitoredItems: number;
   /** What reconnects fetched with Republish and what was lost (gaps), since start. */
   recovery: RecoveryCounters;
   /** User-defined monitor items on this server (failing, or why not evaluated). */

@@ -63,6 +63,7 @@ export function statusDocument(pairs: readonly GatewayPairStatus[]) {
         serverState: s.serverState,
         serviceLevel: s.serviceLevel,
         lastError: s.lastError,
+        monitoredItems: s.monitoredItems,
       })),
     })),
   };

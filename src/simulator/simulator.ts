@@ -4,7 +4,9 @@
  */
 import { EventEmitter } from "node:events";
 import {
+  type AddressSpace,
   DataType,
+  ObjectIds,
   OPCUAServer,
   RegisterServerMethod,
   ServerState,
@@ -41,6 +43,13 @@ export interface SimulatorOptions {
   reverseConnect?: string;
   /** Endpoint security and the one user allowed in (default: None and anonymous). */
   security?: SimulatorSecurity;
+  /**
+   * Monitored items per Create/Modify/Delete/SetMonitoringMode request; more is refused with
+   * BadTooManyOperations (default 0 = no limit).
+   */
+  maxMonitoredItemsPerCall?: number;
+  /** false: enforce maxMonitoredItemsPerCall without stating it in ServerCapabilities (default true). */
+  advertiseLimits?: boolean;
 }
 
 export interface WriteLogEntry {
@@ -59,6 +68,8 @@ export interface Simulator {
   readonly writes: WriteLogEntry[];
   on(event: "write", listener: (entry: WriteLogEntry) => void): this;
   off(event: "write", listener: (entry: WriteLogEntry) => void): this;
+  /** Requests received so far by service, e.g. "CreateMonitoredItemsRequest" → 3. */
+  readonly requests: ReadonlyMap<string, number>;
   /** Sets the standard ServerStatus.State (i=2259) and the SimulatedServerState variable. */
   setServerState(state: ServerState): void;
   /** graceful: ServerState Shutdown for shutdownDelayMs, then close; default: close at once. */
@@ -103,6 +114,7 @@ function checkOptions(options: SimulatorOptions) {
 
 class SimulatorImpl extends EventEmitter implements Simulator {
   readonly writes: WriteLogEntry[] = [];
+  readonly requests = new Map<string, number>();
   endpointUrl = "";
   port = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -118,12 +130,17 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     private readonly shutdownDelayMs: number,
     private readonly bulkCount = 0,
     private readonly namespaceOrder: NamespaceOrder = "normal",
+    private readonly advertiseLimits = true,
   ) {
     super();
   }
 
   async start(host: string): Promise<void> {
     await this.server.initialize();
+    this.server.on("request", (request: { schema: { name: string } }) => {
+      const service = request.schema.name;
+      this.requests.set(service, (this.requests.get(service) ?? 0) + 1);
+    });
     const addressSpace = this.server.engine.addressSpace;
     if (!addressSpace) {
       throw new RedundancyError("ERR_SIMULATOR", "simulator: node-opcua built no address space");
@@ -134,6 +151,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     >[1];
     buildExtraNamespaces(addressSpace, folder, this.namespaceOrder);
     this.standard = bindStandardNodes(this.server.engine, this.nodes.serviceLevel.get());
+    if (!this.advertiseLimits) hideOperationLimits(addressSpace);
     if (this.bulkCount > 0) this.bulk = buildBulkNodes(addressSpace, this.bulkCount);
     this.publish();
     this.ticking = true;
@@ -218,6 +236,14 @@ class SimulatorImpl extends EventEmitter implements Simulator {
   }
 }
 
+/** A server that enforces limits it does not state (allowed: every OperationLimits property is optional). */
+function hideOperationLimits(addressSpace: AddressSpace): void {
+  const limits = addressSpace.findNode(`ns=0;i=${ObjectIds.Server_ServerCapabilities_OperationLimits}`);
+  for (const limit of limits?.findReferencesAsObject("HasProperty", true) ?? []) {
+    addressSpace.deleteNode(limit);
+  }
+}
+
 /** Starts a simulator; resolves when it accepts connections. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const { port, tickMs, shutdownDelayMs, host, sharedClock } = checkOptions(options);
@@ -235,7 +261,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     maxConnectionsPerEndpoint: 100,
     serverCertificateManager: pki.server,
     userCertificateManager: pki.user,
-    serverCapabilities: { minSupportedSampleRate: 0, maxSessions: 100 },
+    serverCapabilities: {
+      minSupportedSampleRate: 0,
+      maxSessions: 100,
+      // node-opcua's own default (10000) unless a test asks for a tighter one
+      ...(options.maxMonitoredItemsPerCall === undefined
+        ? {}
+        : { operationLimits: { maxMonitoredItemsPerCall: options.maxMonitoredItemsPerCall } }),
+    },
     serverInfo: {
       applicationUri,
       productUri: "urn:opcua-redundancy:simulator",
@@ -259,6 +292,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     shutdownDelayMs,
     Math.max(0, Math.floor(options.bulk ?? 0)),
     options.namespaceOrder,
+    options.advertiseLimits ?? true,
   );
   try {
     await simulator.start(host);

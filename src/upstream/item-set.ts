@@ -9,9 +9,16 @@ import {
   type NodeId,
   type StatusCode,
   StatusCodes,
-  TimestampsToReturn,
 } from "node-opcua";
 import type { Logger } from "../log.ts";
+import {
+  type CreatedBatch,
+  createItemBatch,
+  DEFAULT_ITEMS_PER_CALL,
+  deleteItemBatch,
+  isTooManyOperations,
+  sendInChunks,
+} from "./item-batches.ts";
 
 export interface ItemSpec {
   nodeId: NodeId;
@@ -23,6 +30,8 @@ export interface ItemSpec {
 interface ItemRecord {
   spec: ItemSpec;
   monitored?: ClientMonitoredItemBase;
+  /** The request the item was created in (the subscription holds it until its last item goes). */
+  batch?: CreatedBatch;
   /** Creation failed (connection lost meanwhile, or the server refused the item): retried on reconnect. */
   failed?: boolean;
 }
@@ -33,41 +42,39 @@ interface ModeAware {
   monitoredItemId?: number;
 }
 
-/** Item creations in flight per link (see #create). */
-const MAX_CREATIONS_IN_FLIGHT = 16;
+/**
+ * CreateMonitoredItems requests in flight per link: enough to keep the server busy, few enough that
+ * the health probe's status query is not queued behind a burst of thousands of items.
+ */
+const MAX_BATCHES_IN_FLIGHT = 2;
 
-/** A counting semaphore: at most `limit` holders at once, the others wait in order. */
-class Semaphore {
-  readonly #waiting: (() => void)[] = [];
-  #free: number;
-  constructor(limit: number) {
-    this.#free = limit;
-  }
-  acquire(): Promise<void> {
-    if (this.#free > 0) {
-      this.#free--;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-  release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#free++;
-  }
-}
+type Entry = [key: string, record: ItemRecord];
 
 /**
  * The data monitored items of one upstream link. Items live on the link's subscription while the
  * set is attached to one; node-opcua re-creates them itself after a reconnect or server restart.
+ * Items added together are created together: one CreateMonitoredItems request per batch of up to
+ * `itemsPerCall` items (the server's operation limit), and deleted likewise.
  */
 export class UpstreamItemSet {
   readonly #items = new Map<string, ItemRecord>();
   readonly #onValue: (key: string, value: DataValue) => void;
   readonly #logger: Logger;
+  readonly #requestTimeoutMs: number;
   #subscription: ClientSubscription | null = null;
   #mode: MonitoringMode = MonitoringMode.Reporting;
-  readonly #creations = new Semaphore(MAX_CREATIONS_IN_FLIGHT);
+  /** Items waiting for a CreateMonitoredItems request, in the order they were added. */
+  readonly #toCreate = new Map<string, ItemRecord>();
+  #batchesInFlight = 0;
+  #createScheduled = false;
+  /** Items waiting for a DeleteMonitoredItems request, per subscription they live on. */
+  readonly #toDelete = new Map<
+    ClientSubscription,
+    { item: ClientMonitoredItemBase; batch?: CreatedBatch }[]
+  >();
+  #deleteScheduled = false;
+  /** Items per Create/Delete/SetMonitoringMode request: the server's MaxMonitoredItemsPerCall. */
+  itemsPerCall = DEFAULT_ITEMS_PER_CALL;
 
   /** Canonical NodeId → this server's namespace indices. */
   readonly #toLink: (nodeId: NodeId) => NodeId;
@@ -76,14 +83,22 @@ export class UpstreamItemSet {
     onValue: (key: string, value: DataValue) => void,
     logger: Logger,
     toLink: (nodeId: NodeId) => NodeId = (nodeId) => nodeId,
+    options: { requestTimeoutMs?: number } = {},
   ) {
     this.#onValue = onValue;
     this.#logger = logger;
     this.#toLink = toLink;
+    this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
   get size(): number {
     return this.#items.size;
+  }
+  /** Items that exist on the server now (the rest are being created, or were refused). */
+  get created(): number {
+    let count = 0;
+    for (const record of this.#items.values()) if (record.monitored) count++;
+    return count;
   }
   get reporting(): boolean {
     return this.#mode === MonitoringMode.Reporting;
@@ -92,7 +107,7 @@ export class UpstreamItemSet {
   /** Start creating every item on `subscription`. */
   attach(subscription: ClientSubscription): void {
     this.#subscription = subscription;
-    for (const [key, record] of this.#items) void this.#create(key, record);
+    for (const [key, record] of this.#items) if (!record.monitored) this.#create(key, record);
   }
 
   /**
@@ -101,16 +116,22 @@ export class UpstreamItemSet {
    * (the session is closing, which deletes them with the subscription).
    */
   async detach(options: { deleteUpstream: boolean; timeoutMs: number }): Promise<void> {
-    const monitored = [...this.#items.values()].flatMap((r) => (r.monitored ? [r.monitored] : []));
+    const subscription = this.#subscription;
+    const doomed = [...this.#items.values()].flatMap((r) =>
+      r.monitored ? [{ item: r.monitored, ...(r.batch ? { batch: r.batch } : {}) }] : [],
+    );
     this.#subscription = null;
-    for (const record of this.#items.values()) record.monitored = undefined;
-    if (!options.deleteUpstream || monitored.length === 0) return;
+    this.#toCreate.clear();
+    for (const record of this.#items.values()) {
+      record.monitored = undefined;
+      record.batch = undefined;
+    }
+    if (!options.deleteUpstream || !subscription || doomed.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, options.timeoutMs);
     });
-    const deletions = Promise.all(monitored.map((m) => m.terminate().catch(() => undefined)));
-    await Promise.race([deletions, deadline]).finally(() => clearTimeout(timer));
+    await Promise.race([this.#deleteNow(subscription, doomed), deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Read every item once and hand the values on like notifications (after an unfillable gap). */
@@ -119,7 +140,7 @@ export class UpstreamItemSet {
     if (entries.length === 0) return;
     const values = await session.read(
       entries.map(([, r]) => ({
-        nodeId: r.spec.nodeId,
+        nodeId: this.#toLink(r.spec.nodeId),
         attributeId: r.spec.attributeId ?? AttributeIds.Value,
       })),
     );
@@ -133,7 +154,7 @@ export class UpstreamItemSet {
   retryFailed(): void {
     if (!this.#subscription) return;
     for (const [key, record] of this.#items) {
-      if (record.failed && !record.monitored) void this.#create(key, record);
+      if (record.failed && !record.monitored) this.#create(key, record);
     }
   }
 
@@ -141,94 +162,177 @@ export class UpstreamItemSet {
     if (this.#items.has(key)) return;
     const record: ItemRecord = { spec };
     this.#items.set(key, record);
-    if (this.#subscription) void this.#create(key, record);
+    if (this.#subscription) this.#create(key, record);
   }
 
   remove(key: string): void {
     const record = this.#items.get(key);
     if (!record) return;
     this.#items.delete(key);
-    record.monitored?.terminate().catch(() => undefined);
+    this.#toCreate.delete(key);
+    if (record.monitored && this.#subscription) {
+      this.#scheduleDelete(this.#subscription, record.monitored, record.batch);
+    }
   }
 
   /** Reporting (active or hot standby) or Disabled (warm standby), for every item at once. */
   async setReporting(reporting: boolean): Promise<void> {
     const mode = reporting ? MonitoringMode.Reporting : MonitoringMode.Disabled;
     this.#mode = mode;
+    const monitored = [...this.#items.values()].flatMap((r) => (r.monitored ? [r.monitored] : []));
+    await this.#applyMode(monitored, mode);
+  }
+
+  /** SetMonitoringMode for `monitored`, in requests of `itemsPerCall` (node-opcua sends one per item). */
+  async #applyMode(monitored: ClientMonitoredItemBase[], mode: MonitoringMode): Promise<void> {
     const subscription = this.#subscription;
     if (!subscription) return;
-    const monitored = [...this.#items.values()].flatMap((r) => (r.monitored ? [r.monitored] : []));
     const items = monitored as unknown as ModeAware[];
     const ids = items.map((m) => m.monitoredItemId).filter((id): id is number => id !== undefined);
     for (const m of items) m.internalSetMonitoringMode?.(mode);
-    if (ids.length === 0) return;
-    // One request for all items (node-opcua would send one per item).
     const session = subscription.session as unknown as ClientSessionRawSubscriptionService;
-    await session.setMonitoringMode({
-      subscriptionId: subscription.subscriptionId,
-      monitoringMode: mode,
-      monitoredItemIds: ids,
+    this.itemsPerCall = await sendInChunks(ids, this.itemsPerCall, (monitoredItemIds) =>
+      session.setMonitoringMode({
+        subscriptionId: subscription.subscriptionId,
+        monitoringMode: mode,
+        monitoredItemIds,
+      }),
+    );
+  }
+
+  #create(key: string, record: ItemRecord): void {
+    this.#toCreate.set(key, record);
+    if (this.#createScheduled) return;
+    // Items added in one go (a downstream CreateMonitoredItems, an attach) leave in few requests.
+    this.#createScheduled = true;
+    setImmediate(() => {
+      this.#createScheduled = false;
+      this.#pumpCreations();
     });
   }
 
-  async #create(key: string, record: ItemRecord): Promise<void> {
-    // node-opcua sends one CreateMonitoredItems request per item: a burst of thousands would queue
-    // the health probe's status query behind them and the link would look dead. Few at a time.
-    await this.#creations.acquire();
-    try {
-      await this.#createNow(key, record);
-    } finally {
-      this.#creations.release();
+  #pumpCreations(): void {
+    const subscription = this.#subscription;
+    while (subscription && this.#batchesInFlight < MAX_BATCHES_IN_FLIGHT && this.#toCreate.size > 0) {
+      const batch = this.#takeBatch();
+      this.#batchesInFlight++;
+      void this.#createBatch(subscription, batch).finally(() => {
+        this.#batchesInFlight--;
+        this.#pumpCreations();
+      });
     }
   }
 
-  async #createNow(key: string, record: ItemRecord): Promise<void> {
-    const subscription = this.#subscription;
-    if (!subscription || this.#items.get(key) !== record) return;
-    try {
-      const monitored = await subscription.monitor(
-        {
-          nodeId: this.#toLink(record.spec.nodeId),
-          attributeId: record.spec.attributeId ?? AttributeIds.Value,
-        },
-        {
-          samplingInterval: record.spec.samplingInterval,
-          queueSize: record.spec.queueSize,
-          discardOldest: true,
-        },
-        TimestampsToReturn.Both,
-        this.#mode,
-      );
-      if (this.#subscription !== subscription || this.#items.get(key) !== record) {
-        await monitored.terminate().catch(() => undefined);
-        return;
-      }
-      if (!monitored.statusCode.isGood()) {
-        // node-opcua resolves with a terminated item when the server refuses it.
-        this.#refused(key, record, monitored.statusCode.name, monitored.statusCode.toString());
-        return;
-      }
-      record.monitored = monitored;
-      record.failed = false;
-      monitored.on("changed", (value: DataValue) => this.#onValue(key, value));
+  /** Up to `itemsPerCall` waiting items that share sampling interval and queue size (one request). */
+  #takeBatch(): Entry[] {
+    const batch: Entry[] = [];
+    let first: ItemSpec | undefined;
+    for (const [key, record] of this.#toCreate) {
+      first ??= record.spec;
       if (
-        (monitored as unknown as ModeAware).monitoredItemId !== undefined &&
-        this.#mode !== MonitoringMode.Reporting
-      ) {
-        // The mode changed while the item was being created.
-        await this.setReporting(false);
-      }
+        record.spec.samplingInterval !== first.samplingInterval ||
+        record.spec.queueSize !== first.queueSize
+      )
+        continue;
+      batch.push([key, record]);
+      this.#toCreate.delete(key);
+      if (batch.length >= this.itemsPerCall) break;
+    }
+    return batch;
+  }
+
+  async #createBatch(subscription: ClientSubscription, entries: Entry[]): Promise<void> {
+    const current = entries.filter(([key, record]) => this.#items.get(key) === record);
+    if (current.length === 0) return;
+    const spec = current[0]![1].spec;
+    const mode = this.#mode;
+    let created: CreatedBatch;
+    try {
+      created = await createItemBatch(
+        subscription,
+        current.map(([, r]) => ({
+          nodeId: this.#toLink(r.spec.nodeId),
+          attributeId: r.spec.attributeId ?? AttributeIds.Value,
+        })),
+        { samplingInterval: spec.samplingInterval, queueSize: spec.queueSize, mode },
+        this.#requestTimeoutMs,
+      );
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      if (isTooManyOperations(error) && current.length > 1) {
+        // The server's limit is lower than it said (or it said none): halve and try again.
+        this.itemsPerCall = Math.max(1, Math.floor(current.length / 2));
+        for (const [key, record] of current) this.#create(key, record);
+        return;
+      }
       // A server's refusal reads "BadNodeIdUnknown (0x80340000)"; anything else is a transport failure.
-      this.#refused(key, record, /^(Bad\w+)/.exec(message)?.[1], message);
+      this.#logger.warn({ items: current.length, reason: message }, "cannot create upstream monitored items");
+      const status = /^(Bad\w+)/.exec(message)?.[1];
+      for (const [key, record] of current) this.#refused(key, record, status, message, false);
+      return;
     }
+    const stale = this.#subscription !== subscription;
+    const kept: ClientMonitoredItemBase[] = [];
+    current.forEach(([key, record], i) => {
+      const monitored = created.items[i]!;
+      if (!monitored.statusCode.isGood()) {
+        created.release();
+        // node-opcua has already removed the refused item from the subscription.
+        this.#refused(key, record, monitored.statusCode.name, monitored.statusCode.toString());
+      } else if (stale || this.#items.get(key) !== record) {
+        this.#scheduleDelete(subscription, monitored, created);
+      } else {
+        record.monitored = monitored;
+        record.batch = created;
+        record.failed = false;
+        monitored.on("changed", (value: DataValue) => this.#onValue(key, value));
+        kept.push(monitored);
+      }
+    });
+    // The mode changed while the items were being created.
+    if (!stale && kept.length > 0 && this.#mode !== mode) await this.#applyMode(kept, this.#mode);
+  }
+
+  #scheduleDelete(
+    subscription: ClientSubscription,
+    item: ClientMonitoredItemBase,
+    batch?: CreatedBatch,
+  ): void {
+    const list = this.#toDelete.get(subscription) ?? [];
+    list.push({ item, ...(batch ? { batch } : {}) });
+    this.#toDelete.set(subscription, list);
+    if (this.#deleteScheduled) return;
+    this.#deleteScheduled = true;
+    setImmediate(() => {
+      this.#deleteScheduled = false;
+      const all = [...this.#toDelete];
+      this.#toDelete.clear();
+      for (const [s, doomed] of all) void this.#deleteNow(s, doomed);
+    });
+  }
+
+  async #deleteNow(
+    subscription: ClientSubscription,
+    doomed: { item: ClientMonitoredItemBase; batch?: CreatedBatch }[],
+  ): Promise<void> {
+    this.itemsPerCall = await deleteItemBatch(
+      subscription,
+      doomed.map((d) => d.item),
+      this.itemsPerCall,
+    );
+    for (const d of doomed) d.batch?.release();
   }
 
   /** Creation failed: retried after the next reconnect; a server's refusal is its answer for the item. */
-  #refused(key: string, record: ItemRecord, statusName: string | undefined, reason: string): void {
+  #refused(
+    key: string,
+    record: ItemRecord,
+    statusName: string | undefined,
+    reason: string,
+    log = true,
+  ): void {
     record.failed = true;
-    this.#logger.warn({ item: key, reason }, "cannot create upstream monitored item");
+    if (log) this.#logger.warn({ item: key, reason }, "cannot create upstream monitored item");
     const statusCode =
       statusName === undefined
         ? undefined

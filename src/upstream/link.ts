@@ -18,6 +18,7 @@ import { breakChannel, TransportTracker, withTimeout } from "./channel.ts";
 import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
 import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
+import { readItemsPerCall } from "./item-batches.ts";
 import { UpstreamItemSet } from "./item-set.ts";
 import { CanonicalNamespaces, LinkNamespaces, mapNamespace } from "./namespace-remap.ts";
 import { fenceLateRequests } from "./request-fence.ts";
@@ -134,6 +135,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       (key, value) => this.emit("value", key, value),
       this.#logger,
       (nodeId) => this.namespaces.toLink(nodeId),
+      { requestTimeoutMs: settings.requestTimeoutMs },
     );
     const r = settings.reconnect;
     this.#stallGuard = new StallGuard(
@@ -223,7 +225,9 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     (client as unknown as { beforeSubscriptionRecreate?: unknown }).beforeSubscriptionRecreate = async (
       session: ClientSession,
     ) => {
-      if (generation === this.#generation) await this.#readNamespaces(session);
+      if (generation !== this.#generation) return undefined;
+      await this.#readNamespaces(session);
+      this.items.itemsPerCall = await readItemsPerCall(session); // a restarted server may state another
       return undefined;
     };
     client.on("connection_reestablished", () => {
@@ -252,6 +256,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       this.#session = session;
       fenceLateRequests(session, s.requestTimeoutMs);
       await this.#readNamespaces(session);
+      this.items.itemsPerCall = await readItemsPerCall(session);
       // the items use canonical NodeIds: the table must be known before they are created
       await this.namespaces.settle(2 * (s.statusQuery.intervalMs + s.statusQuery.timeoutMs));
       if (generation !== this.#generation) return;

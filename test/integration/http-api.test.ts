@@ -67,6 +67,7 @@ test("GET /health, /ready and /api/status answer with the running pair", opts, a
   assert.deepEqual(Object.keys(pair.servers[0]).sort(), [
     "active",
     "lastError",
+    "monitoredItems",
     "name",
     "role",
     "serverState",

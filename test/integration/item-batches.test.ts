@@ -1,0 +1,100 @@
+/**
+ * Upstream monitored items go out in batches that respect each server's MaxMonitoredItemsPerCall —
+ * stated (ServerCapabilities) or only enforced (BadTooManyOperations) — for creation, the warm
+ * failover's SetMonitoringMode, and deletion. Real simulators that enforce the limit.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { DataValue } from "node-opcua";
+import { RedundantClient } from "../../src/client/redundant-client.ts";
+import { createLogger } from "../../src/log.ts";
+import { type Simulator, startSimulator } from "../../src/simulator/simulator.ts";
+import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
+import { testStatusQuery } from "../helpers/pair-rig.ts";
+import { INTEGRATION_TEST_TIMEOUT_MS, waitFor } from "../helpers/wait.ts";
+
+const ITEMS = 120;
+const LIMIT = 25;
+
+function count(sim: Simulator, service: string): number {
+  return sim.requests.get(`${service}Request`) ?? 0;
+}
+
+test("warm pair: creation, failover and deletion in batches within each server's item limit", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async (t) => {
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  routeNodeOpcuaLogs(logger);
+  const common = { tickMs: 100, bulk: ITEMS, maxMonitoredItemsPerCall: LIMIT } as const;
+  // the primary states its limit; the secondary only enforces it, so the link learns it from refusals
+  const primary = await startSimulator({ ...common, name: "batches primary" });
+  t.after(() => primary.stop());
+  const secondary = await startSimulator({ ...common, name: "batches secondary", advertiseLimits: false });
+  t.after(() => secondary.stop());
+  const client = new RedundantClient(
+    {
+      name: "batches",
+      mode: "warm",
+      servers: [{ url: primary.endpointUrl }, { url: secondary.endpointUrl }],
+      statusQuery: testStatusQuery,
+      failback: { policy: "manual" },
+    },
+    { logger },
+  );
+  t.after(() => client.stop());
+  await client.start();
+  await waitFor(
+    () => client.status().servers.every((s) => s.state === "connected") && client.status().activeIndex === 0,
+    30_000,
+    "both servers connected, the primary active",
+  );
+  const itemsBefore = client.status().monitoredItems;
+  const standbyItemsBefore = client.status().servers[1]!.monitoredItems;
+  const createdBefore = [count(primary, "CreateMonitoredItems"), count(secondary, "CreateMonitoredItems")];
+
+  const latest: (DataValue | undefined)[] = Array.from({ length: ITEMS }, () => undefined);
+  const handles = Array.from({ length: ITEMS }, (_, i) =>
+    client.monitor(`ns=1;s=Bulk.${i}`, {}, (value) => {
+      latest[i] = value;
+    }),
+  );
+  const everyItemGood = (after: number) => () =>
+    latest.every((v) => v?.statusCode.isGood() && (v.sourceTimestamp?.getTime() ?? 0) > after);
+  await waitFor(everyItemGood(0), 30_000, "a good value for every item from the primary");
+
+  const created = [
+    count(primary, "CreateMonitoredItems") - createdBefore[0]!,
+    count(secondary, "CreateMonitoredItems") - createdBefore[1]!,
+  ];
+  // One request per item would be 120; batches of at most 25 need 5. The secondary refuses every
+  // batch over 25 (1000 → 500 → … → 15: a few refusals) before the rest go through.
+  assert.ok(created[0]! >= Math.ceil(ITEMS / LIMIT) && created[0]! <= 8, `primary: ${created[0]} requests`);
+  assert.ok(
+    created[1]! >= Math.ceil(ITEMS / LIMIT) && created[1]! <= 24,
+    `secondary: ${created[1]} requests`,
+  );
+
+  // Warm failover: the secondary's 120 disabled items go Reporting, in chunks the server accepts.
+  await waitFor(
+    () => client.status().servers[1]!.monitoredItems === standbyItemsBefore + ITEMS,
+    30_000,
+    "every item created on the standby too",
+  );
+  const modeCallsBefore = count(secondary, "SetMonitoringMode");
+  const stoppedAt = Date.now();
+  await primary.stop();
+  await waitFor(() => client.status().activeIndex === 1, 15_000, "failover to the secondary");
+  await waitFor(everyItemGood(stoppedAt), 15_000, "a fresh good value for every item from the secondary");
+  const modeCalls = count(secondary, "SetMonitoringMode") - modeCallsBefore;
+  assert.ok(
+    modeCalls >= Math.ceil(ITEMS / LIMIT) && modeCalls <= 24,
+    `${modeCalls} SetMonitoringMode requests`,
+  );
+
+  for (const handle of handles) handle.stop();
+  await waitFor(() => client.status().monitoredItems === itemsBefore, 10_000, "every upstream item released");
+  const minimum = Math.ceil(ITEMS / LIMIT);
+  await waitFor(() => count(secondary, "DeleteMonitoredItems") >= minimum, 10_000, "the deletes sent");
+  const deletes = count(secondary, "DeleteMonitoredItems");
+  assert.ok(deletes <= 24, `${deletes} DeleteMonitoredItems requests`);
+});
