@@ -149,6 +149,14 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
           at: new Date(this.#clock.now()),
         }),
       );
+      link.on("certificateRefused", ({ server, url, ...refusal }) =>
+        this.emit("certificateRefused", {
+          server: url,
+          index: server,
+          ...refusal,
+          at: new Date(this.#clock.now()),
+        }),
+      );
     }
   }
 

@@ -51,6 +51,24 @@ export interface GapEvent {
   at: Date;
 }
 
+/**
+ * A server presented a certificate the trust list refuses (first contact, or a new certificate
+ * after a restart): the link stays down, retrying at its reconnect backoff, until it is trusted.
+ */
+export interface CertificateRefusedEvent {
+  server: string;
+  index: number;
+  /** SHA-1 thumbprint (hex) of the refused certificate. */
+  thumbprint: string;
+  /** The certificate the server had when last connected, when it was another one. */
+  previous: string | null;
+  /** Why, e.g. BadCertificateUntrusted. */
+  status: string;
+  /** One readable line, with what to do. */
+  message: string;
+  at: Date;
+}
+
 /** A user-defined monitor item started or stopped failing on a server. */
 export interface MonitorChangedEvent {
   server: string;
@@ -72,6 +90,7 @@ export interface MonitorNoticeEvent {
 
 export interface RedundantClientEvents {
   gap: [GapEvent];
+  certificateRefused: [CertificateRefusedEvent];
   stateChanged: [StateChangeEvent];
   failover: [FailoverEvent];
   linkStateChanged: [LinkStateChange];

@@ -65,11 +65,11 @@ export const smtpServerSchema = z.strictObject({
 
 export const recipientSchema = z.strictObject({
   address,
-  /** Event kinds this recipient gets (default: failover, allLost, recovered, monitor, error). */
+  /** Event kinds this recipient gets (default: failover, allLost, recovered, monitor, certificate, error). */
   kinds: z
     .array(z.enum(EVENT_KINDS))
     .min(1)
-    .default(["failover", "allLost", "recovered", "monitor", "error"]),
+    .default(["failover", "allLost", "recovered", "monitor", "certificate", "error"]),
 });
 
 export const notificationsSchema = z.strictObject({

@@ -11,6 +11,7 @@ export const EVENT_KINDS = [
   "recovered",
   "monitor",
   "gap",
+  "certificate",
   "config",
   "mail",
   "error",

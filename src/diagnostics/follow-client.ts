@@ -63,6 +63,33 @@ export function followClient(log: EventLog, client: FollowedClient): () => void 
         message: `recovered on ${nameOf(e.server)} after ${e.downMs} ms without any server`,
         details: { url: e.server, index: e.index, downMs: e.downMs },
       }),
+    gap: (e: Arg<"gap">) =>
+      log.record({
+        kind: "gap",
+        pair,
+        server: nameOf(e.server),
+        at: e.at,
+        message:
+          `${e.missingMessages === null ? "an unknown number of" : e.missingMessages} notification message(s) lost ` +
+          `upstream (${e.cause === "recreated" ? "subscription re-created" : "sequence gap"}); values made current ` +
+          `by ${e.recovered === "resendData" ? "ResendData" : e.recovered === "read" ? "a Read of every item" : e.recovered === "initialValues" ? "the re-created items' initial values" : "nothing: recovery failed"}`,
+        details: {
+          url: e.server,
+          subscriptionId: e.subscriptionId,
+          missingMessages: e.missingMessages,
+          cause: e.cause,
+          recovered: e.recovered,
+        },
+      }),
+    certificateRefused: (e: Arg<"certificateRefused">) =>
+      log.record({
+        kind: "certificate",
+        pair,
+        server: nameOf(e.server),
+        at: e.at,
+        message: e.message,
+        details: { url: e.server, thumbprint: e.thumbprint, previous: e.previous, status: e.status },
+      }),
     monitorChanged: (e: Arg<"monitorChanged">) =>
       log.record({
         kind: "monitor",

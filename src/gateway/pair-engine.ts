@@ -33,6 +33,7 @@ const FORWARDED_EVENTS = [
   "allServersLost",
   "recovered",
   "gap",
+  "certificateRefused",
   "monitorChanged",
   "monitorNotice",
 ] as const satisfies readonly (keyof RedundantClientEvents)[];

@@ -10,6 +10,7 @@ export const DIAGNOSTIC_EVENT_KINDS = [
   "recovered",
   "monitor",
   "gap",
+  "certificate",
   "config",
   "mail",
   "error",

@@ -18,10 +18,14 @@ export interface SimulatorCertificateManagers {
 
 /**
  * Fresh managers over the cached stores (one pair per server: the server disposes them on
- * shutdown). `variant` selects a sub-store, for a simulator with an application URI of its own.
+ * shutdown). `variant` selects a sub-store, for a simulator with an application URI of its own;
+ * `pkiFolder` replaces the cache (an empty folder: a new key and certificate, same application URI).
  */
-export function createSimulatorCertificateManagers(variant = ""): SimulatorCertificateManagers {
-  const folder = variant ? join(simulatorPkiFolder, variant) : simulatorPkiFolder;
+export function createSimulatorCertificateManagers(
+  variant = "",
+  pkiFolder?: string,
+): SimulatorCertificateManagers {
+  const folder = pkiFolder ?? (variant ? join(simulatorPkiFolder, variant) : simulatorPkiFolder);
   const common = { automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true } as const;
   return {
     server: new OPCUACertificateManager({ ...common, rootFolder: join(folder, "PKI"), name: "PKI" }),

@@ -48,6 +48,8 @@ export interface SimulatorOptions {
    * BadTooManyOperations (default 0 = no limit).
    */
   maxMonitoredItemsPerCall?: number;
+  /** The server's certificate store (default: a cache shared by simulators); empty = a new certificate. */
+  pkiFolder?: string;
   /** false: enforce maxMonitoredItemsPerCall without stating it in ServerCapabilities (default true). */
   advertiseLimits?: boolean;
 }
@@ -251,7 +253,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // one cached certificate per application URI: a named simulator gets a URI (and store) of its own
   const slug = options.name === undefined ? "" : options.name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
   const applicationUri = slug ? `urn:opcua-redundancy:simulator:${slug}` : "urn:opcua-redundancy:simulator";
-  const pki = createSimulatorCertificateManagers(slug);
+  const pki = createSimulatorCertificateManagers(slug, options.pkiFolder);
   const server = new OPCUAServer({
     port,
     host,

@@ -5,7 +5,6 @@ import {
   type ClientSession,
   type ClientSubscription,
   type DataValue,
-  NodeId,
   OPCUAClient,
   ServerState,
   TimestampsToReturn,
@@ -20,9 +19,10 @@ import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { readItemsPerCall } from "./item-batches.ts";
 import { UpstreamItemSet } from "./item-set.ts";
-import { CanonicalNamespaces, LinkNamespaces, mapNamespace } from "./namespace-remap.ts";
+import { CanonicalNamespaces, LinkNamespaces, repointItems } from "./namespace-remap.ts";
 import { fenceLateRequests } from "./request-fence.ts";
 import { upstreamClientSecurity, upstreamUserIdentity } from "./security-options.ts";
+import { refusalMessage, reportingRefusals, thumbprintOf } from "./server-certificate.ts";
 import { StallGuard } from "./stall-guard.ts";
 import { type RecoveryCounters, type SubscriptionGap, SubscriptionWatch } from "./subscription-watch.ts";
 
@@ -65,7 +65,18 @@ export interface LinkGap extends SubscriptionGap {
   recovered: GapRecovery;
 }
 
+/** The trust list refused the certificate the server presents (see server-certificate.ts). */
+export interface LinkCertificateRefusal {
+  server: number;
+  url: string;
+  thumbprint: string;
+  previous: string | null;
+  status: string;
+  message: string;
+}
+
 export interface LinkEvents {
+  certificateRefused: [LinkCertificateRefusal];
   facts: [ServerFacts];
   gap: [LinkGap];
   state: [LinkStateChange];
@@ -74,10 +85,6 @@ export interface LinkEvents {
 
 const ServerStateNodeId = "i=2259";
 const NamespaceArrayNodeId = "i=2255";
-/** What node-opcua re-creates a monitored item from (not in its public typings). */
-interface ItemTarget {
-  itemToMonitor?: { nodeId?: NodeId };
-}
 const ServiceLevelNodeId = "i=2267";
 
 /**
@@ -116,6 +123,10 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   #retryTimer: NodeJS.Timeout | null = null;
   readonly #stallGuard: StallGuard;
   lastError: string | undefined;
+  /** Thumbprint of the certificate the server had when last connected (secured links). */
+  #serverCertificate: string | null = null;
+  /** The certificate refused since the last connection, reported once. */
+  #refused: { thumbprint: string; message: string } | null = null;
 
   /** Canonical ↔ this server's namespace indices, by URI (NamespaceArray read after every connect). */
   readonly namespaces: LinkNamespaces;
@@ -185,7 +196,12 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   async #connect(): Promise<void> {
     const generation = ++this.#generation;
     const s = this.settings;
-    const certificateManager = await clientCertificateManager(s.pkiFolder);
+    const certificateManager = reportingRefusals(
+      await clientCertificateManager(s.pkiFolder),
+      (thumbprint, status) => {
+        if (generation === this.#generation) this.#onCertificateRefused(thumbprint, status.name);
+      },
+    );
     if (generation !== this.#generation) return;
     const transports = new TransportTracker();
     const client = OPCUAClient.create({
@@ -234,6 +250,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       if (generation !== this.#generation) return;
       if (this.#watch) this.#watch.recovering = false;
       if (this.#session) void this.#readNamespaces(this.#session);
+      this.#trustedCertificate(client); // node-opcua may have fetched a new one, which the trust list accepted
       this.#logger.info("connection re-established");
       this.#probe?.checkNow();
     });
@@ -254,6 +271,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
         return;
       }
       this.#session = session;
+      this.#trustedCertificate(client);
       fenceLateRequests(session, s.requestTimeoutMs);
       await this.#readNamespaces(session);
       this.items.itemsPerCall = await readItemsPerCall(session);
@@ -280,12 +298,11 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     } catch (error) {
       if (generation !== this.#generation) return;
       // connect() retries forever; reaching here means the session or subscription failed.
-      this.lastError = error instanceof Error ? error.message : String(error);
-      this.#logger.warn({ err: error }, "upstream session setup failed; retrying");
+      this.lastError = this.#refused?.message ?? (error instanceof Error ? error.message : String(error));
+      if (!this.#refused) this.#logger.warn({ err: error }, "upstream session setup failed; retrying");
       if (s.index === 0) this.#canonical.primaryUnavailable();
       await this.#disconnect("setup failed");
-      if (this.#role !== "off")
-        setTimeout(() => this.#role !== "off" && this.#connect(), s.reconnect.maxDelayMs);
+      this.#connectLater();
     }
   }
 
@@ -328,17 +345,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       const before = this.namespaces.update([...uris]);
       if (before === undefined) return;
       this.#logger.warn({ before, after: uris }, "the server's NamespaceArray changed: NodeIds re-mapped");
-      const monitored = (
-        this.#subscription as unknown as { monitoredItems?: Record<string, ItemTarget> } | null
-      )?.monitoredItems;
-      for (const item of Object.values(monitored ?? {})) {
-        const target = item.itemToMonitor;
-        if (!target?.nodeId) continue;
-        const ns = mapNamespace(target.nodeId.namespace, before, uris);
-        // a new NodeId: the old one may be the canonical spec itself
-        if (ns !== target.nodeId.namespace)
-          target.nodeId = new NodeId(target.nodeId.identifierType, target.nodeId.value, ns);
-      }
+      if (this.#subscription) repointItems(this.#subscription, before, uris);
     } catch (error) {
       this.#logger.warn({ err: error }, "cannot read the NamespaceArray");
     }
@@ -368,6 +375,40 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       // A silent outage: make node-opcua re-create the channel and re-activate the session.
       breakChannel(this.#client, this.#transports ?? undefined);
     }
+  }
+
+  /** The certificate the server connected with is the one a later refusal is compared to. */
+  #trustedCertificate(client: OPCUAClient): void {
+    this.#refused = null;
+    if (client.serverCertificate) this.#serverCertificate = thumbprintOf(client.serverCertificate);
+  }
+
+  #onCertificateRefused(thumbprint: string, status: string): void {
+    const previous = this.#serverCertificate !== thumbprint ? this.#serverCertificate : null;
+    const first = this.#refused?.thumbprint !== thumbprint;
+    const message = refusalMessage(thumbprint, previous, status);
+    this.#refused = { thumbprint, message };
+    this.lastError = message;
+    if (first) {
+      this.#logger.warn({ thumbprint, previous, status }, message);
+      const { index: server, url } = this.settings;
+      this.emit("certificateRefused", { server, url, thumbprint, previous, status, message });
+    }
+    // Inside node-opcua's reconnect (it had a session), which would retry at once, forever: start
+    // over at this link's own backoff. A first connect fails by itself and takes that path anyway.
+    if (this.#session && this.#role !== "off") {
+      this.#lose(message);
+      void this.#disconnect("certificate refused").then(() => this.#connectLater());
+    }
+  }
+
+  /** A fresh connection after the longest reconnect delay (cancelled by the next disconnect). */
+  #connectLater(): void {
+    if (this.#role === "off") return;
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      if (this.#role !== "off") void this.#connect();
+    }, this.settings.reconnect.maxDelayMs);
   }
 
   #lose(reason: string): void {

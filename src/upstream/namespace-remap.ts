@@ -1,4 +1,10 @@
-import { type BrowseResult, NodeId, type NodeIdLike, resolveNodeId } from "node-opcua";
+import {
+  type BrowseResult,
+  type ClientSubscription,
+  NodeId,
+  type NodeIdLike,
+  resolveNodeId,
+} from "node-opcua";
 
 /**
  * The pair's canonical namespace table, kept for the client's lifetime: the first server's
@@ -49,6 +55,32 @@ export function mapNamespace(
   if (uri === undefined) return ns;
   const index = to.indexOf(uri);
   return index < 0 ? ns : index;
+}
+
+/** What node-opcua re-creates a monitored item from (not in its public typings). */
+interface ItemTarget {
+  itemToMonitor?: { nodeId?: NodeId };
+}
+
+/**
+ * Move the NodeIds of a subscription's items from the namespace table `before` to `after`, so that
+ * node-opcua re-creates them (after a server restart) at the namespaces' new indices.
+ */
+export function repointItems(
+  subscription: ClientSubscription,
+  before: readonly string[] | null,
+  after: readonly string[],
+): void {
+  const monitored = (subscription as unknown as { monitoredItems?: Record<string, ItemTarget> })
+    .monitoredItems;
+  for (const item of Object.values(monitored ?? {})) {
+    const target = item.itemToMonitor;
+    if (!target?.nodeId) continue;
+    const ns = mapNamespace(target.nodeId.namespace, before, after);
+    // a new NodeId: the old one may be the canonical spec itself
+    if (ns !== target.nodeId.namespace)
+      target.nodeId = new NodeId(target.nodeId.identifierType, target.nodeId.value, ns);
+  }
 }
 
 function remapped(nodeId: NodeIdLike, from: readonly string[] | null, to: readonly string[] | null): NodeId {

@@ -24,6 +24,8 @@ export interface SpawnSimulatorOptions {
   secure?: boolean;
   /** The one user allowed in (its password reaches the process through the environment). */
   user?: { name: string; password: string };
+  /** The simulator's certificate store (simulator --pki); a new empty folder = a new certificate. */
+  pkiFolder?: string;
 }
 
 export interface SimProcess {
@@ -80,6 +82,7 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.reverseConnect !== undefined) args.push("--reverse-connect", options.reverseConnect);
   if (options.secure) args.push("--secure");
   if (options.user) args.push("--user", options.user.name);
+  if (options.pkiFolder !== undefined) args.push("--pki", options.pkiFolder);
   return args;
 }
 

@@ -6,6 +6,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { GapEvent } from "../../src/client/types.ts";
+import { EventLog } from "../../src/diagnostics/event-log.ts";
+import { followClient } from "../../src/diagnostics/follow-client.ts";
 import type { FaultMode } from "../helpers/fault-proxy.ts";
 import { startRig } from "../helpers/pair-rig.ts";
 import { INTEGRATION_TEST_TIMEOUT_MS, waitFor } from "../helpers/wait.ts";
@@ -73,6 +75,8 @@ test("one server: a cut longer than the subscription lifetime is a gap, re-creat
   try {
     const gaps: GapEvent[] = [];
     rig.client.on("gap", (g) => gaps.push(g));
+    const log = new EventLog({ maxEvents: 100 });
+    followClient(log, rig.client);
     await rig.counter.waitForMore(10, 10_000, "values before the cut");
     const cutAt = Date.now();
     rig.proxies[0]!.setMode("blackhole");
@@ -82,6 +86,12 @@ test("one server: a cut longer than the subscription lifetime is a gap, re-creat
     assert.equal(gap.cause, "recreated");
     assert.equal(gap.missingMessages, null);
     assert.equal(gap.recovered, "initialValues");
+    const [recorded] = log.list({ kind: "gap" });
+    assert.ok(recorded, "the gap is in the diagnostics event log");
+    assert.match(
+      recorded.message,
+      /unknown number of notification message\(s\) lost upstream \(subscription re-created\)/,
+    );
     const restoredAt = Date.now();
     const current = await rig.counter.firstAfter(restoredAt, 20_000);
     // a current value: at most a few seconds behind the shared clock

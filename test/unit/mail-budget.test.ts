@@ -40,7 +40,14 @@ test("notifications schema: host names with dots stay host names; one password s
   });
   assert.equal(config.smtp[0]!.host, "smtp.mail.example.com");
   assert.equal(config.smtp[0]!.secure, false);
-  assert.deepEqual(config.recipients[0]!.kinds, ["failover", "allLost", "recovered", "monitor", "error"]);
+  assert.deepEqual(config.recipients[0]!.kinds, [
+    "failover",
+    "allLost",
+    "recovered",
+    "monitor",
+    "certificate",
+    "error",
+  ]);
   assert.deepEqual(config.digest, { windowMs: 60_000, maxPerWindow: 5 });
   const bad = notificationsSchema.safeParse({
     smtp: [{ host: "h", auth: { user: "u", pass: "p", passEnv: "E" } }],

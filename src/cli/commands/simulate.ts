@@ -22,7 +22,9 @@ const USAGE =
   "  --namespace-order O    normal (default) or reversed: order of the extra namespaces alpha, beta\n" +
   "  --reverse-connect URL  Reverse Connect: dial the client listener at URL (and again when closed)\n" +
   "  --secure               signed and encrypted endpoints only (no SecurityPolicy None)\n" +
-  "  --user NAME            only this user may log in; password in $OPCUA_SIMULATOR_PASSWORD\n";
+  "  --user NAME            only this user may log in; password in $OPCUA_SIMULATOR_PASSWORD\n" +
+  "  --pki DIR              the server's certificate store (default: a cache in the temp folder);\n" +
+  "                         an empty DIR makes a new certificate (same application URI)\n";
 
 interface SimulateOptions {
   port: number;
@@ -33,6 +35,7 @@ interface SimulateOptions {
   namespaceOrder: "normal" | "reversed";
   reverseConnect: string | undefined;
   security: SimulatorSecurity;
+  pkiFolder: string | undefined;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -72,6 +75,7 @@ function parse(args: string[]): SimulateOptions | "help" {
       "reverse-connect": { type: "string" },
       secure: { type: "boolean", default: false },
       user: { type: "string" },
+      pki: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -87,6 +91,7 @@ function parse(args: string[]): SimulateOptions | "help" {
     namespaceOrder: namespaceOrder(values["namespace-order"]),
     reverseConnect: values["reverse-connect"],
     security: { secure: values.secure === true, user: simulatorUser(values.user) },
+    pkiFolder: values.pki,
   };
 }
 

@@ -8,6 +8,7 @@ const KINDS = [
   "recovered",
   "monitor",
   "gap",
+  "certificate",
   "config",
   "mail",
   "error",
