@@ -210,7 +210,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       nodeId: resolved,
       attributeId,
       samplingInterval: options.samplingInterval ?? this.config.subscription.samplingIntervalMs,
-      queueSize: options.queueSize ?? this.config.subscription.queueSize,
+      queueSize: options.queueSize, // absent: each server's own subscription.queueSize
     };
     const { mirror, created } = this.#items.acquire(key, spec, onValue);
     if (created) {

@@ -135,7 +135,7 @@ export interface MonitorOptions {
   attributeId?: number;
   /** Upstream sampling interval in ms (default: the pair's subscription.samplingIntervalMs). */
   samplingInterval?: number;
-  /** Upstream queue size (default: the pair's subscription.queueSize). */
+  /** Upstream queue size (default: each server's subscription.queueSize, the pair's unless overridden). */
   queueSize?: number;
 }
 

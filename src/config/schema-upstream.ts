@@ -1,7 +1,7 @@
 /**
  * Per-server overrides of the pair's session and subscription settings (issue 4, point 8): a
  * server on a slower or session-limited host can get its own session timeout, keep-alive,
- * lifetime and publishing interval. Missing keys fall back to the pair's values.
+ * lifetime, publishing interval and item queue size. Missing keys fall back to the pair's values.
  */
 import { z } from "zod";
 import { LIMITS } from "./defaults.ts";
@@ -33,6 +33,8 @@ export const serverOverridesShape = {
       publishingIntervalMs: integer(LIMITS.publishingIntervalMinMs, " (milliseconds)").optional(),
       keepAliveCount: integer(1).optional(),
       lifetimeCount: integer(3).optional(),
+      /** Queue size of this server's items (those that do not ask for their own). */
+      queueSize: integer(1).optional(),
     })
     .optional(),
   /**
@@ -54,7 +56,12 @@ interface PairLike {
 }
 interface ServerLike {
   session?: { timeoutMs?: number };
-  subscription?: { publishingIntervalMs?: number; keepAliveCount?: number; lifetimeCount?: number };
+  subscription?: {
+    publishingIntervalMs?: number;
+    keepAliveCount?: number;
+    lifetimeCount?: number;
+    queueSize?: number;
+  };
 }
 
 /** lifetimeCount ≥ 3 × keepAliveCount (Part 4 §5.13.2) for every server's effective values. */
@@ -84,7 +91,12 @@ export function checkServerOverrides(pair: unknown, ctx: Ctx): void {
 
 export interface UpstreamSettings {
   session: { timeoutMs: number };
-  subscription: { publishingIntervalMs: number; keepAliveCount: number; lifetimeCount: number };
+  subscription: {
+    publishingIntervalMs: number;
+    keepAliveCount: number;
+    lifetimeCount: number;
+    queueSize: number;
+  };
 }
 
 /** A server's effective session and subscription settings: its overrides over the pair's. */
@@ -100,6 +112,7 @@ export function upstreamSettings(
       publishingIntervalMs: o.publishingIntervalMs ?? s.publishingIntervalMs,
       keepAliveCount: o.keepAliveCount ?? s.keepAliveCount,
       lifetimeCount: o.lifetimeCount ?? s.lifetimeCount,
+      queueSize: o.queueSize ?? s.queueSize,
     },
   };
 }

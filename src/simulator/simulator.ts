@@ -69,6 +69,8 @@ export interface Simulator {
   /** Every client write to the simulation variables, oldest first. */
   readonly writes: WriteLogEntry[];
   on(event: "write", listener: (entry: WriteLogEntry) => void): this;
+  /** Every request as node-opcua decoded it (e.g. a CreateMonitoredItemsRequest), before it is served. */
+  on(event: "request", listener: (request: { schema: { name: string } }) => void): this;
   off(event: "write", listener: (entry: WriteLogEntry) => void): this;
   /** Requests received so far by service, e.g. "CreateMonitoredItemsRequest" → 3. */
   readonly requests: ReadonlyMap<string, number>;
@@ -142,6 +144,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     this.server.on("request", (request: { schema: { name: string } }) => {
       const service = request.schema.name;
       this.requests.set(service, (this.requests.get(service) ?? 0) + 1);
+      this.emit("request", request);
     });
     const addressSpace = this.server.engine.addressSpace;
     if (!addressSpace) {

@@ -24,7 +24,8 @@ export interface ItemSpec {
   nodeId: NodeId;
   attributeId?: number;
   samplingInterval: number;
-  queueSize: number;
+  /** Absent: the server's subscription.queueSize. */
+  queueSize?: number | undefined;
 }
 
 interface ItemRecord {
@@ -61,6 +62,7 @@ export class UpstreamItemSet {
   readonly #onValue: (key: string, value: DataValue) => void;
   readonly #logger: Logger;
   readonly #requestTimeoutMs: number;
+  readonly #defaultQueueSize: number;
   #subscription: ClientSubscription | null = null;
   #mode: MonitoringMode = MonitoringMode.Reporting;
   /** Items waiting for a CreateMonitoredItems request, in the order they were added. */
@@ -83,12 +85,13 @@ export class UpstreamItemSet {
     onValue: (key: string, value: DataValue) => void,
     logger: Logger,
     toLink: (nodeId: NodeId) => NodeId = (nodeId) => nodeId,
-    options: { requestTimeoutMs?: number } = {},
+    options: { requestTimeoutMs?: number; defaultQueueSize?: number } = {},
   ) {
     this.#onValue = onValue;
     this.#logger = logger;
     this.#toLink = toLink;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.#defaultQueueSize = options.defaultQueueSize ?? 1000;
   }
 
   get size(): number {
@@ -254,7 +257,11 @@ export class UpstreamItemSet {
           nodeId: this.#toLink(r.spec.nodeId),
           attributeId: r.spec.attributeId ?? AttributeIds.Value,
         })),
-        { samplingInterval: spec.samplingInterval, queueSize: spec.queueSize, mode },
+        {
+          samplingInterval: spec.samplingInterval,
+          queueSize: spec.queueSize ?? this.#defaultQueueSize,
+          mode,
+        },
         this.#requestTimeoutMs,
       );
     } catch (error) {

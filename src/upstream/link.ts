@@ -34,7 +34,13 @@ export interface LinkSettings {
   index: number;
   url: string;
   statusQuery: { intervalMs: number; timeoutMs: number };
-  subscription: { publishingIntervalMs: number; keepAliveCount: number; lifetimeCount: number };
+  /** queueSize: of the items that do not ask for their own. */
+  subscription: {
+    publishingIntervalMs: number;
+    keepAliveCount: number;
+    lifetimeCount: number;
+    queueSize: number;
+  };
   session: { timeoutMs: number };
   reconnect: { initialDelayMs: number; maxDelayMs: number };
   /** Writes and calls not sent within this long are dropped, never sent late (request-fence.ts). */
@@ -146,7 +152,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       (key, value) => this.emit("value", key, value),
       this.#logger,
       (nodeId) => this.namespaces.toLink(nodeId),
-      { requestTimeoutMs: settings.requestTimeoutMs },
+      { requestTimeoutMs: settings.requestTimeoutMs, defaultQueueSize: settings.subscription.queueSize },
     );
     const r = settings.reconnect;
     this.#stallGuard = new StallGuard(

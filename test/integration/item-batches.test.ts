@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { DataValue } from "node-opcua";
+import type { CreateMonitoredItemsRequest, DataValue } from "node-opcua";
 import { RedundantClient } from "../../src/client/redundant-client.ts";
 import { createLogger } from "../../src/log.ts";
 import { type Simulator, startSimulator } from "../../src/simulator/simulator.ts";
@@ -97,4 +97,54 @@ test("warm pair: creation, failover and deletion in batches within each server's
   await waitFor(() => count(secondary, "DeleteMonitoredItems") >= minimum, 10_000, "the deletes sent");
   const deletes = count(secondary, "DeleteMonitoredItems");
   assert.ok(deletes <= 24, `${deletes} DeleteMonitoredItems requests`);
+});
+
+test("each server's items get its own queue size unless the monitor asks for one", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async (t) => {
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  const sims = [
+    await startSimulator({ tickMs: 100, bulk: 2, name: "queues primary" }),
+    await startSimulator({ tickMs: 100, bulk: 2, name: "queues secondary" }),
+  ];
+  t.after(() => Promise.all(sims.map((s) => s.stop())));
+  // what each server was asked for, by NodeId
+  const asked = sims.map(() => new Map<string, number>());
+  sims.forEach((sim, i) => {
+    sim.on("request", (request) => {
+      const items = (request as unknown as CreateMonitoredItemsRequest).itemsToCreate;
+      if (request.schema.name !== "CreateMonitoredItemsRequest" || !items) return;
+      for (const item of items)
+        asked[i]!.set(item.itemToMonitor.nodeId.toString(), item.requestedParameters.queueSize);
+    });
+  });
+  const client = new RedundantClient(
+    {
+      name: "queues",
+      mode: "hot",
+      servers: [
+        { url: sims[0]!.endpointUrl },
+        { url: sims[1]!.endpointUrl, subscription: { queueSize: 5000 } },
+      ],
+      statusQuery: testStatusQuery,
+      subscription: { queueSize: 600 },
+    },
+    { logger },
+  );
+  t.after(() => client.stop());
+  await client.start();
+  client.monitor("ns=1;s=Bulk.0", {}, () => undefined);
+  client.monitor("ns=1;s=Bulk.1", { queueSize: 7 }, () => undefined);
+  await waitFor(
+    () => asked.every((m) => m.has("ns=1;s=Bulk.0") && m.has("ns=1;s=Bulk.1")),
+    30_000,
+    "both items created on both servers",
+  );
+  assert.deepEqual(
+    asked.map((m) => [m.get("ns=1;s=Bulk.0"), m.get("ns=1;s=Bulk.1")]),
+    [
+      [600, 7],
+      [5000, 7],
+    ],
+  );
 });

@@ -26,7 +26,7 @@ test("a write held by node-opcua during a reconnect is dropped once its deadline
       index: 0,
       url: proxy.url,
       statusQuery: testStatusQuery,
-      subscription: { publishingIntervalMs: 100, keepAliveCount: 10, lifetimeCount: 300 },
+      subscription: { publishingIntervalMs: 100, keepAliveCount: 10, lifetimeCount: 300, queueSize: 1000 },
       session: { timeoutMs: 60_000 },
       reconnect: { initialDelayMs: 100, maxDelayMs: 500 },
       requestTimeoutMs: REQUEST_TIMEOUT_MS,

@@ -13,17 +13,17 @@ test("a server's session and subscription overrides win over the pair's, the res
       {
         url: "opc.tcp://127.0.0.1:48402",
         session: { timeoutMs: 120_000 },
-        subscription: { publishingIntervalMs: 250, lifetimeCount: 600 },
+        subscription: { publishingIntervalMs: 250, lifetimeCount: 600, queueSize: 5000 },
       },
     ],
   });
   assert.deepEqual(upstreamSettings(pair, pair.servers[0]!), {
     session: { timeoutMs: 30_000 },
-    subscription: { publishingIntervalMs: 100, keepAliveCount: 10, lifetimeCount: 300 },
+    subscription: { publishingIntervalMs: 100, keepAliveCount: 10, lifetimeCount: 300, queueSize: 1000 },
   });
   assert.deepEqual(upstreamSettings(pair, pair.servers[1]!), {
     session: { timeoutMs: 120_000 },
-    subscription: { publishingIntervalMs: 250, keepAliveCount: 10, lifetimeCount: 600 },
+    subscription: { publishingIntervalMs: 250, keepAliveCount: 10, lifetimeCount: 600, queueSize: 5000 },
   });
 });
 
@@ -33,13 +33,17 @@ test("overrides are checked with their path, lifetime against the effective keep
       ...minimalPair,
       servers: [
         { url: "opc.tcp://127.0.0.1:48401", session: { timeoutMs: 10 }, subscription: { lifetimeCount: 20 } },
-        { url: "opc.tcp://127.0.0.1:48402", subscription: { keepAliveCount: 200, queueSize: 5 } as never },
+        {
+          url: "opc.tcp://127.0.0.1:48402",
+          subscription: { keepAliveCount: 200, queueSize: 0, samplingIntervalMs: 5 } as never,
+        },
       ],
     }),
   );
   assertIssue(issues, "servers[0].session.timeoutMs", /expected an integer >= 1000/);
   assertIssue(issues, "servers[0].subscription.lifetimeCount", /at least 3 × keepAliveCount \(30\), got 20/);
-  assertIssue(issues, "servers[1].subscription.queueSize", /unknown key/);
+  assertIssue(issues, "servers[1].subscription.queueSize", /expected an integer >= 1, got 0/);
+  assertIssue(issues, "servers[1].subscription.samplingIntervalMs", /unknown key/);
   assertIssue(
     issues,
     "servers[1].subscription.lifetimeCount",
