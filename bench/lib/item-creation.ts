@@ -1,14 +1,15 @@
 /**
  * Directly on a simulator (no gateway): what N monitored items cost a plain node-opcua client,
  * and how long creating them takes one request per item with 16 in flight (what the gateway's
- * upstream links do, src/upstream/item-set.ts) against batches of 1000 per request.
+ * upstream links did before they batched) against batches of 1000 per request (what they do now,
+ * src/upstream/item-batches.ts).
  */
 import { connectDownstream, type Downstream } from "../../test/helpers/gateway-rig.ts";
 import { delay, waitFor, withTimeout } from "../../test/helpers/wait.ts";
 import { BulkValues, monitorBulkBatched, monitorBulkOneByOne } from "./bulk-items.ts";
 import { round, settledMemory, UsageWindow } from "./gateway-common.ts";
 
-/** The gateway's upstream links create items this many at a time (src/upstream/item-set.ts). */
+/** The one-request-per-item baseline keeps this many requests in flight. */
 export const UPSTREAM_IN_FLIGHT = 16;
 export const COMPARE_BATCH = 1000;
 
