@@ -15,6 +15,17 @@ export interface HealthProbeOptions {
 }
 
 /**
+ * Run `judge` once the event loop has had a full turn of I/O. A timer that fires after the loop was
+ * busy (a burst of 50k values) runs before the socket data that arrived meanwhile is read: the
+ * answer or keep-alive may be waiting in the buffer. A late timer is not a late server.
+ */
+function afterPendingIo(judge: () => void): void {
+  // check phase of this turn → poll phase of the next (sockets read, node-opcua's own immediates
+  // and promise callbacks run) → check phase of the next turn
+  setImmediate(() => setImmediate(judge));
+}
+
+/**
  * Detects silent outages that node-opcua's client does not notice (a frozen server, a pulled
  * cable): a status query (Read of ServerState and ServiceLevel every `intervalMs`, failing after
  * `timeoutMs`) and a watchdog on publish responses (none within the subscription's keep-alive time
@@ -72,9 +83,13 @@ export class HealthProbe {
   #tick(): void {
     if (this.#stopped) return;
     this.#schedule(this.#options.intervalMs);
-    const watchdog = this.#watchdogExpired();
-    if (watchdog) {
-      this.#options.onResult({ ok: false, reason: watchdog });
+    if (this.#watchdogExpired()) {
+      const epoch = this.#epoch;
+      afterPendingIo(() => {
+        const watchdog = this.#watchdogExpired();
+        if (watchdog && !this.#stopped && epoch === this.#epoch)
+          this.#options.onResult({ ok: false, reason: watchdog });
+      });
       return;
     }
     // One query at a time: a query still waiting for its answer is not doubled.
@@ -82,13 +97,18 @@ export class HealthProbe {
     this.#inFlight = true;
     const epoch = this.#epoch;
     let settled = false;
-    const timer = setTimeout(() => {
-      settled = true;
-      this.#options.onResult({
-        ok: false,
-        reason: `status query not answered within ${this.#options.timeoutMs} ms`,
-      });
-    }, this.#options.timeoutMs);
+    const timer = setTimeout(
+      () =>
+        afterPendingIo(() => {
+          if (settled || this.#stopped || epoch !== this.#epoch) return;
+          settled = true;
+          this.#options.onResult({
+            ok: false,
+            reason: `status query not answered within ${this.#options.timeoutMs} ms`,
+          });
+        }),
+      this.#options.timeoutMs,
+    );
     this.#options.session
       .read([
         { nodeId: "i=2259", attributeId: AttributeIds.Value },

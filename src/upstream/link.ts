@@ -456,10 +456,14 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     if (listener) await withTimeout(listener.stop(), 2000).catch(() => undefined);
   }
 
-  /** A channel that stays silent this long is broken; the health probe normally notices sooner. */
+  /**
+   * A channel that stays silent this long is broken: a backstop, the health probe notices sooner.
+   * Generous, because node's socket timer fires before the data that arrived meanwhile is read when
+   * this process's own event loop was busy (a burst of 50k values): a short one cut healthy links.
+   */
   #transportTimeoutMs(): number {
     const q = this.settings.statusQuery;
-    return Math.max(2000, 2 * (q.intervalMs + q.timeoutMs));
+    return Math.max(5000, 3 * (q.intervalMs + q.timeoutMs));
   }
 
   #updateFacts(change: Partial<ServerFacts>): void {

@@ -144,7 +144,7 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
             lastFailover: unknown;
             addressSpace: string;
             monitoredItems: number;
-            servers: { state: string }[];
+            servers: { state: string; monitoredItems: number }[];
           }[];
         };
         const pair = body.pairs[0];
@@ -179,6 +179,7 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
             serverState: "Running",
             serviceLevel: 255,
             lastError: null,
+            monitoredItems: status.pairs[0]!.servers[i]!.monitoredItems,
           })),
         },
       ],
