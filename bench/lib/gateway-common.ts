@@ -215,7 +215,12 @@ export async function createBenchGateway(options: BenchGatewayOptions): Promise<
     ],
   });
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "gateway-bench-")));
-  const gateway = new Gateway({ config, logger: createLogger({ level: "silent" }), dataDir });
+  // BENCH_LOG_LEVEL=info shows what the gateway does (its log goes to stdout, after the report)
+  const gateway = new Gateway({
+    config,
+    logger: createLogger({ level: process.env.BENCH_LOG_LEVEL ?? "silent" }),
+    dataDir,
+  });
   let stopped = false;
   return {
     gateway,

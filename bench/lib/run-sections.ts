@@ -228,8 +228,12 @@ export async function scaleSection(
     if (r.direct?.error) markdown.push(`- FAILED ${r.items} items, direct creation: ${r.direct.error}`);
     if (r.cold?.error) markdown.push(`- FAILED ${r.items} items, cold failover: ${r.cold.error}`);
   }
-  if (figures.hotSpots.length > 0) {
-    const largest = figures.hotSpots[figures.hotSpots.length - 1]!;
+  // the largest run that completed (a failed one profiles mostly waiting)
+  const completed = figures.hotSpots.filter(
+    (h) => !figures.results.some((r) => r.error && h.label === `scale ${r.items}`),
+  );
+  if (completed.length > 0) {
+    const largest = completed[completed.length - 1]!;
     markdown.push(
       "",
       "## 4. Hot spots (CPU profile of this process during the largest scale run)",
