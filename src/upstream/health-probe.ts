@@ -34,6 +34,8 @@ function afterPendingIo(judge: () => void): void {
 export class HealthProbe {
   readonly #options: HealthProbeOptions;
   #timer: NodeJS.Timeout | null = null;
+  /** When the next tick is due: a tick much later than that means this process was busy. */
+  #dueAt = 0;
   #inFlight = false;
   #lastPublishAt: number;
   #stopped = false;
@@ -77,11 +79,16 @@ export class HealthProbe {
 
   #schedule(delay: number): void {
     if (this.#timer) clearTimeout(this.#timer);
+    this.#dueAt = this.#options.clock.now() + delay;
     this.#timer = setTimeout(() => this.#tick(), delay);
   }
 
   #tick(): void {
     if (this.#stopped) return;
+    const now = this.#options.clock.now();
+    // This process could not listen (nor send publish requests) while it was busy: the server's
+    // silence is counted again from now, not from before the busy spell.
+    if (now - this.#dueAt > this.#options.intervalMs) this.#lastPublishAt = now;
     this.#schedule(this.#options.intervalMs);
     if (this.#watchdogExpired()) {
       const epoch = this.#epoch;
