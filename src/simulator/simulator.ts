@@ -50,6 +50,8 @@ export interface SimulatorOptions {
   maxMonitoredItemsPerCall?: number;
   /** The server's certificate store (default: a cache shared by simulators); empty = a new certificate. */
   pkiFolder?: string;
+  /** Nodes per Read request; more is refused with BadTooManyOperations (default: node-opcua's 10000). */
+  maxNodesPerRead?: number;
   /** false: enforce maxMonitoredItemsPerCall without stating it in ServerCapabilities (default true). */
   advertiseLimits?: boolean;
 }
@@ -272,9 +274,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       // node-opcua's 100,000 per subscription is below what the scale benchmark asks for
       maxMonitoredItemsPerSubscription: 1_000_000,
       // node-opcua's own default (10000) unless a test asks for a tighter one
-      ...(options.maxMonitoredItemsPerCall === undefined
-        ? {}
-        : { operationLimits: { maxMonitoredItemsPerCall: options.maxMonitoredItemsPerCall } }),
+      operationLimits: {
+        ...(options.maxMonitoredItemsPerCall === undefined
+          ? {}
+          : { maxMonitoredItemsPerCall: options.maxMonitoredItemsPerCall }),
+        ...(options.maxNodesPerRead === undefined ? {} : { maxNodesPerRead: options.maxNodesPerRead }),
+      },
     },
     serverInfo: {
       applicationUri,

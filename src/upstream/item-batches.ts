@@ -163,18 +163,33 @@ export async function deleteItemBatch(
   return size;
 }
 
-/** The server's MaxMonitoredItemsPerCall, capped at DEFAULT_ITEMS_PER_CALL (0 or unreadable: the default). */
-export async function readItemsPerCall(session: ClientSession): Promise<number> {
+/** What the server lets one request carry (its OperationLimits), each capped at DEFAULT_ITEMS_PER_CALL. */
+export interface OperationLimits {
+  /** MaxMonitoredItemsPerCall: Create/Modify/Delete/SetMonitoringMode. */
+  itemsPerCall: number;
+  /** MaxNodesPerRead. */
+  nodesPerRead: number;
+}
+
+/** The server's operation limits (0, absent or unreadable: DEFAULT_ITEMS_PER_CALL). */
+export async function readOperationLimits(session: ClientSession): Promise<OperationLimits> {
+  const ids = [
+    VariableIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall,
+    VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRead,
+  ];
   try {
-    const [limit] = await session.read([
-      {
-        nodeId: `ns=0;i=${VariableIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall}`,
-        attributeId: AttributeIds.Value,
-      },
-    ]);
-    const value = limit?.statusCode.isGood() ? Number(limit.value.value) : 0;
-    return value > 0 ? Math.min(value, DEFAULT_ITEMS_PER_CALL) : DEFAULT_ITEMS_PER_CALL;
+    const values = await session.read(
+      ids.map((id) => ({ nodeId: `ns=0;i=${id}`, attributeId: AttributeIds.Value })),
+    );
+    const [itemsPerCall, nodesPerRead] = values.map((limit) => {
+      const value = limit.statusCode.isGood() ? Number(limit.value.value) : 0;
+      return value > 0 ? Math.min(value, DEFAULT_ITEMS_PER_CALL) : DEFAULT_ITEMS_PER_CALL;
+    });
+    return {
+      itemsPerCall: itemsPerCall ?? DEFAULT_ITEMS_PER_CALL,
+      nodesPerRead: nodesPerRead ?? DEFAULT_ITEMS_PER_CALL,
+    };
   } catch {
-    return DEFAULT_ITEMS_PER_CALL;
+    return { itemsPerCall: DEFAULT_ITEMS_PER_CALL, nodesPerRead: DEFAULT_ITEMS_PER_CALL };
   }
 }

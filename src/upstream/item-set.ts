@@ -17,6 +17,7 @@ import {
   DEFAULT_ITEMS_PER_CALL,
   deleteItemBatch,
   isTooManyOperations,
+  type OperationLimits,
   sendInChunks,
 } from "./item-batches.ts";
 
@@ -77,6 +78,13 @@ export class UpstreamItemSet {
   #deleteScheduled = false;
   /** Items per Create/Delete/SetMonitoringMode request: the server's MaxMonitoredItemsPerCall. */
   itemsPerCall = DEFAULT_ITEMS_PER_CALL;
+  /** Nodes per Read (the server's MaxNodesPerRead). */
+  nodesPerRead = DEFAULT_ITEMS_PER_CALL;
+  /** The server's operation limits, read at each new session. */
+  set limits(limits: OperationLimits) {
+    this.itemsPerCall = limits.itemsPerCall;
+    this.nodesPerRead = limits.nodesPerRead;
+  }
 
   /** Canonical NodeId → this server's namespace indices. */
   readonly #toLink: (nodeId: NodeId) => NodeId;
@@ -141,16 +149,24 @@ export class UpstreamItemSet {
   async readAll(session: ClientSession): Promise<void> {
     const entries = [...this.#items.entries()];
     if (entries.length === 0) return;
-    const values = await session.read(
-      entries.map(([, r]) => ({
-        nodeId: this.#toLink(r.spec.nodeId),
-        attributeId: r.spec.attributeId ?? AttributeIds.Value,
-      })),
+    // in Reads of at most the server's MaxNodesPerRead (halved while it answers BadTooManyOperations)
+    this.nodesPerRead = await sendInChunks(
+      entries.map((_, i) => i),
+      this.nodesPerRead,
+      async (indices) => {
+        const chunk = indices.map((i) => entries[i]!);
+        const values = await session.read(
+          chunk.map(([, r]) => ({
+            nodeId: this.#toLink(r.spec.nodeId),
+            attributeId: r.spec.attributeId ?? AttributeIds.Value,
+          })),
+        );
+        values.forEach((value, i) => {
+          const [key, record] = chunk[i]!;
+          if (this.#items.get(key) === record) this.#onValue(key, value);
+        });
+      },
     );
-    values.forEach((value, i) => {
-      const [key, record] = entries[i]!;
-      if (this.#items.get(key) === record) this.#onValue(key, value);
-    });
   }
 
   /** After a reconnect: create again the items whose creation failed. */

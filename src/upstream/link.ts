@@ -17,7 +17,7 @@ import { breakChannel, TransportTracker, withTimeout } from "./channel.ts";
 import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
 import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
-import { readItemsPerCall } from "./item-batches.ts";
+import { readOperationLimits } from "./item-batches.ts";
 import { UpstreamItemSet } from "./item-set.ts";
 import { CanonicalNamespaces, LinkNamespaces, repointItems } from "./namespace-remap.ts";
 import { fenceLateRequests } from "./request-fence.ts";
@@ -249,7 +249,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     ) => {
       if (generation !== this.#generation) return undefined;
       await this.#readNamespaces(session);
-      this.items.itemsPerCall = await readItemsPerCall(session); // a restarted server may state another
+      this.items.limits = await readOperationLimits(session); // a restarted server may state others
       return undefined;
     };
     client.on("connection_reestablished", () => {
@@ -280,7 +280,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       this.#trustedCertificate(client);
       fenceLateRequests(session, s.requestTimeoutMs);
       await this.#readNamespaces(session);
-      this.items.itemsPerCall = await readItemsPerCall(session);
+      this.items.limits = await readOperationLimits(session);
       // the items use canonical NodeIds: the table must be known before they are created
       await this.namespaces.settle(2 * (s.statusQuery.intervalMs + s.statusQuery.timeoutMs));
       if (generation !== this.#generation) return;

@@ -5,10 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { CreateMonitoredItemsRequest, DataValue } from "node-opcua";
+import { type CreateMonitoredItemsRequest, type DataValue, OPCUAClient, resolveNodeId } from "node-opcua";
 import { RedundantClient } from "../../src/client/redundant-client.ts";
 import { createLogger } from "../../src/log.ts";
 import { type Simulator, startSimulator } from "../../src/simulator/simulator.ts";
+import { readOperationLimits } from "../../src/upstream/item-batches.ts";
+import { UpstreamItemSet } from "../../src/upstream/item-set.ts";
 import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
 import { testStatusQuery } from "../helpers/pair-rig.ts";
 import { INTEGRATION_TEST_TIMEOUT_MS, waitFor } from "../helpers/wait.ts";
@@ -147,4 +149,34 @@ test("each server's items get its own queue size unless the monitor asks for one
       [5000, 7],
     ],
   );
+});
+
+test("reading every item (after an unfillable gap) stays within the server's MaxNodesPerRead", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async (t) => {
+  // the server enforces 25 nodes per Read without stating it: the set learns it from the refusals
+  const sim = await startSimulator({ bulk: ITEMS, maxNodesPerRead: LIMIT, advertiseLimits: false });
+  t.after(() => sim.stop());
+  const client = OPCUAClient.create({ endpointMustExist: false });
+  await client.connect(sim.endpointUrl);
+  t.after(() => client.disconnect());
+  const session = await client.createSession();
+  t.after(() => session.close());
+  const values = new Map<string, DataValue>();
+  const items = new UpstreamItemSet(
+    (key, value) => values.set(key, value),
+    createLogger({ level: "silent" }),
+  );
+  items.limits = await readOperationLimits(session);
+  assert.equal(items.nodesPerRead, 1000, "nothing stated: the default");
+  for (let i = 0; i < ITEMS; i++) {
+    items.add(`item ${i}`, { nodeId: resolveNodeId(`ns=1;s=Bulk.${i}`), samplingInterval: 0 });
+  }
+  const readsBefore = count(sim, "Read");
+  await items.readAll(session);
+  assert.equal(values.size, ITEMS, "a value for every item");
+  assert.ok([...values.values()].every((v) => v.statusCode.isGood()));
+  assert.ok(items.nodesPerRead <= LIMIT, `learnt ${items.nodesPerRead} nodes per Read`);
+  const reads = count(sim, "Read") - readsBefore;
+  assert.ok(reads >= Math.ceil(ITEMS / LIMIT) && reads <= 16, `${reads} Read requests`);
 });
