@@ -17,6 +17,9 @@ import { creationTable, hotSpotTables, scaleTable } from "./report-scale.ts";
 import type { RunOptions } from "./run-options.ts";
 import { runScale, type ScaleResult } from "./scale.ts";
 
+/** The one-request-per-item creation comparison runs up to this many items. */
+const MAX_COMPARED_CREATION = 50_000;
+
 export type Progress = (line: string) => void;
 
 export interface SectionOutput<T> {
@@ -180,7 +183,9 @@ export async function scaleSection(
         tickMs,
         windowMs,
         batchSize: 1000,
-        compareCreation: options.compareCreation,
+        // Above 50k the process that did the one-by-one comparison then stalled mirroring the
+        // gateway (not explained yet, see README Status): compare up to 50k, where the point is made.
+        compareCreation: options.compareCreation && items <= MAX_COMPARED_CREATION,
         cold: true,
         // a bound for failures only: one-by-one creation of 100k items under load takes minutes
         timeoutMs: Math.max(120_000, items * 10),
