@@ -95,6 +95,9 @@ export async function run(args: string[]): Promise<number> {
     );
     return 64;
   }
+  // --follow ends with exit 0 on SIGINT/SIGTERM: listen before the first listing, so that a signal
+  // arriving while it prints is not fatal
+  const stopped = values.follow ? stopSignal() : undefined;
   const file = await logFileOf(values);
   if (typeof file === "number") return file;
   const filter: EventFilter = {
@@ -122,12 +125,29 @@ export async function run(args: string[]): Promise<number> {
   } else if (lines.length > 0) {
     process.stdout.write(`${lines.join("\n")}\n`);
   }
-  if (!values.follow) return 0;
-  return follow(file, filter, events.at(-1)?.seq ?? 0);
+  if (!stopped) return 0;
+  return follow(file, filter, events.at(-1)?.seq ?? 0, stopped);
+}
+
+function stopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
 }
 
 /** Prints events numbered after `lastSeq` as they are written (the file may be compacted meanwhile). */
-async function follow(file: string, filter: EventFilter, lastSeq: number): Promise<number> {
+async function follow(
+  file: string,
+  filter: EventFilter,
+  lastSeq: number,
+  stopped: Promise<void>,
+): Promise<number> {
   let seen = lastSeq;
   let lastSize = -1;
   let lastMtime = 0;
@@ -147,13 +167,9 @@ async function follow(file: string, filter: EventFilter, lastSeq: number): Promi
         // Not there yet, or being replaced by a compaction: the next poll reads it.
       }
     }, FOLLOW_POLL_MS);
-    const stop = () => {
+    void stopped.then(() => {
       clearInterval(timer);
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
       resolve(0);
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
+    });
   });
 }
