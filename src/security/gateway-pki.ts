@@ -14,6 +14,29 @@ import { OPCUACertificateManager, type StatusCode } from "node-opcua";
 type Certificate = Buffer;
 type StatusCodeCallback = (err: Error | null, statusCode?: StatusCode) => void;
 
+/**
+ * `check(chain)` in both of node-opcua's calling styles (promise, or callback), calling `onRefused`
+ * with the leaf certificate of every chain it refuses.
+ */
+export function checkReportingRefusals(
+  check: (chain: Certificate | Certificate[]) => Promise<StatusCode>,
+  chain: Certificate | Certificate[],
+  callback: StatusCodeCallback | undefined,
+  onRefused: (certificate: Certificate, status: StatusCode) => void,
+): Promise<StatusCode> | undefined {
+  const checked = check(chain).then((status) => {
+    const leaf = Array.isArray(chain) ? chain[0] : chain;
+    if (!status.isGood() && leaf) onRefused(leaf, status);
+    return status;
+  });
+  if (!callback) return checked;
+  checked.then(
+    (status) => callback(null, status),
+    (error: Error) => callback(error),
+  );
+  return undefined;
+}
+
 /** A certificate manager that reports every certificate it refuses (for the operator's log). */
 export class ReviewedCertificateManager extends OPCUACertificateManager {
   onRefused: ((certificate: Certificate, status: StatusCode) => void) | undefined;
@@ -27,19 +50,12 @@ export class ReviewedCertificateManager extends OPCUACertificateManager {
     certificateChain: Certificate | Certificate[],
     callback?: StatusCodeCallback,
   ): Promise<StatusCode> | undefined {
-    const checked = (super.checkCertificate(certificateChain) as Promise<StatusCode>).then((status) => {
-      if (!status.isGood()) {
-        const leaf = Array.isArray(certificateChain) ? certificateChain[0] : certificateChain;
-        if (leaf) this.onRefused?.(leaf, status);
-      }
-      return status;
-    });
-    if (!callback) return checked;
-    checked.then(
-      (status) => callback(null, status),
-      (error: Error) => callback(error),
+    return checkReportingRefusals(
+      (chain) => super.checkCertificate(chain) as Promise<StatusCode>,
+      certificateChain,
+      callback,
+      (leaf, status) => this.onRefused?.(leaf, status),
     );
-    return undefined;
   }
 }
 

@@ -111,10 +111,10 @@ export function isTooManyOperations(error: unknown): boolean {
  * BadTooManyOperations (its limit is lower than it stated, or it stated none). Resolves with the
  * size that went through; rejects with any other failure.
  */
-export async function sendInChunks(
-  ids: number[],
+export async function sendInChunks<T>(
+  ids: readonly T[],
   perCall: number,
-  send: (chunk: number[]) => Promise<unknown>,
+  send: (chunk: T[]) => Promise<unknown>,
 ): Promise<number> {
   let size = Math.max(1, perCall);
   for (let i = 0; i < ids.length; ) {

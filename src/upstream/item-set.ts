@@ -150,23 +150,18 @@ export class UpstreamItemSet {
     const entries = [...this.#items.entries()];
     if (entries.length === 0) return;
     // in Reads of at most the server's MaxNodesPerRead (halved while it answers BadTooManyOperations)
-    this.nodesPerRead = await sendInChunks(
-      entries.map((_, i) => i),
-      this.nodesPerRead,
-      async (indices) => {
-        const chunk = indices.map((i) => entries[i]!);
-        const values = await session.read(
-          chunk.map(([, r]) => ({
-            nodeId: this.#toLink(r.spec.nodeId),
-            attributeId: r.spec.attributeId ?? AttributeIds.Value,
-          })),
-        );
-        values.forEach((value, i) => {
-          const [key, record] = chunk[i]!;
-          if (this.#items.get(key) === record) this.#onValue(key, value);
-        });
-      },
-    );
+    this.nodesPerRead = await sendInChunks(entries, this.nodesPerRead, async (chunk) => {
+      const values = await session.read(
+        chunk.map(([, r]) => ({
+          nodeId: this.#toLink(r.spec.nodeId),
+          attributeId: r.spec.attributeId ?? AttributeIds.Value,
+        })),
+      );
+      values.forEach((value, i) => {
+        const [key, record] = chunk[i]!;
+        if (this.#items.get(key) === record) this.#onValue(key, value);
+      });
+    });
   }
 
   /** After a reconnect: create again the items whose creation failed. */

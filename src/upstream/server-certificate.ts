@@ -13,6 +13,7 @@
 import { createHash } from "node:crypto";
 import type { OPCUACertificateManager, StatusCode } from "node-opcua";
 import { describeCertificate } from "../security/certificate-file.ts";
+import { checkReportingRefusals } from "../security/gateway-pki.ts";
 
 type Certificate = Buffer;
 type StatusCallback = (error: Error | null, status?: StatusCode) => void;
@@ -38,21 +39,13 @@ export function reportingRefusals(
   manager: OPCUACertificateManager,
   onRefused: (thumbprint: string, status: StatusCode) => void,
 ): OPCUACertificateManager {
-  const check = (
-    chain: Certificate | Certificate[],
-    callback?: StatusCallback,
-  ): Promise<StatusCode> | undefined => {
-    const checked = (manager.checkCertificate(chain) as Promise<StatusCode>).then((status) => {
-      if (!status.isGood()) onRefused(thumbprintOf(chain), status);
-      return status;
-    });
-    if (!callback) return checked;
-    checked.then(
-      (status) => callback(null, status),
-      (error: Error) => callback(error),
+  const check = (chain: Certificate | Certificate[], callback?: StatusCallback) =>
+    checkReportingRefusals(
+      (c) => manager.checkCertificate(c) as Promise<StatusCode>,
+      chain,
+      callback,
+      (leaf, status) => onRefused(thumbprintOf(leaf), status),
     );
-    return undefined;
-  };
   return new Proxy(manager, {
     get(target, property) {
       if (property === "checkCertificate") return check;
