@@ -2,8 +2,9 @@
 // Launcher for the `opcua-redundancy` command.
 // node-opcua needs Node.js >= 22.13. When this file is started by an older `node` (machines that
 // ship Node 20), it re-runs itself with the Node 22 that the project pins in node_modules.
-// In a source checkout (src/ present) it runs the TypeScript sources through tsx; an installed
-// package runs the compiled dist/.
+// In a source checkout (src/ present, tsx installed as a devDependency) it runs the TypeScript
+// sources through tsx, so `npm start` needs no build; an installed package ships no src/ and runs
+// the compiled dist/ (tsx is not one of its dependencies).
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -27,10 +28,14 @@ if (major < 22 || (major === 22 && minor < 13)) {
 }
 
 const sourceEntry = join(root, "src", "cli", "main.ts");
-if (existsSync(sourceEntry)) {
-  const { register } = await import("tsx/esm/api");
-  register();
+const compiledEntry = join(root, "dist", "cli", "main.js");
+const tsx = existsSync(sourceEntry) ? await import("tsx/esm/api").catch(() => null) : null;
+if (tsx) {
+  tsx.register();
   await import(pathToFileURL(sourceEntry).href);
+} else if (!existsSync(compiledEntry)) {
+  console.error("opcua-redundancy: neither the sources with tsx (npm install) nor dist/ (npm run build)");
+  process.exit(1);
 } else {
-  await import(pathToFileURL(join(root, "dist", "cli", "main.js")).href);
+  await import(pathToFileURL(compiledEntry).href);
 }
