@@ -15,7 +15,17 @@ export type ErrorCode =
   | "ERR_MAIL"
   | "ERR_UNKNOWN_PAIR"
   | "ERR_RELOAD"
-  | "ERR_SIMULATOR";
+  | "ERR_SIMULATOR"
+  /** The demo's server is still carrying out the previous command. */
+  | "ERR_BUSY"
+  // HTTP API answers (besides the codes above that map to 4xx): 401, 403, 404, 405, 500
+  | "ERR_UNAUTHORIZED"
+  | "ERR_FORBIDDEN"
+  | "ERR_NOT_FOUND"
+  | "ERR_METHOD"
+  | "ERR_INTERNAL"
+  /** node-opcua lacks a private member this version relies on (see src/node-opcua-private.ts). */
+  | "ERR_NODE_OPCUA_INTERNALS";
 
 export class RedundancyError extends Error {
   readonly code: ErrorCode;

@@ -26,6 +26,7 @@ import {
 } from "../redundancy/monitor-eval.ts";
 import { withTimeout } from "../upstream/channel.ts";
 import type { LinkStateChange, UpstreamLink } from "../upstream/link.ts";
+import { upstreamStatusOf } from "../upstream/upstream-error.ts";
 import type { MonitorChangedEvent, MonitorNoticeEvent } from "./types.ts";
 
 export interface MonitorItemsEvents {
@@ -196,10 +197,9 @@ export class MonitorItems extends EventEmitter<MonitorItemsEvents> {
       });
     } catch (error) {
       if (!current()) return;
-      const message = error instanceof Error ? error.message : String(error);
-      const status = /^(Bad\w+)/.exec(message)?.[1];
+      const status = upstreamStatusOf(error);
       // A server's refusal fails the monitor there; a transport failure is the link's business.
-      if (status) this.#apply(this.#evaluator.refused(server, monitor, status), server);
+      if (status) this.#apply(this.#evaluator.refused(server, monitor, status.name), server);
       else this.#logger.warn({ err: error, server, nodeId: definition.nodeId }, "cannot create monitor item");
     }
   }

@@ -61,12 +61,13 @@ export function labelFromUrl(text: string): string {
 
 export function checkNodeId(text: string, ctx: Ctx): void {
   const expected = 'expected an OPC UA NodeId such as "ns=2;s=Line1.Temp" or "i=2258"';
+  let valid: boolean;
   try {
-    const nodeId = resolveNodeId(text);
-    if (nodeId.isEmpty() || text.trim() === "") throw new Error("null NodeId");
+    valid = !resolveNodeId(text).isEmpty() && text.trim() !== ""; // the null NodeId names nothing
   } catch {
-    report(ctx, [], `${expected}, got ${describeValue(text)}`, text);
+    valid = false;
   }
+  if (!valid) report(ctx, [], `${expected}, got ${describeValue(text)}`, text);
 }
 
 /** A comparison monitor: `<`, `<=`, `>`, `>=` compare numbers only. */

@@ -4,6 +4,7 @@
  * is changed the way an operator tool would: an OPC UA write with a node-opcua client.
  */
 import { AttributeIds, DataType, OPCUAClient } from "node-opcua";
+import { RedundancyError } from "../errors.ts";
 import { type Simulator, startSimulator } from "../simulator/simulator.ts";
 import { clientApplicationName, clientCertificateManager } from "../upstream/client-pki.ts";
 
@@ -107,7 +108,8 @@ export class DemoServers {
   }
 
   async #exclusive(index: number, action: () => Promise<void>): Promise<void> {
-    if (this.#busy[index]) throw new Error(`server ${index + 1} is busy, try again in a moment`);
+    if (this.#busy[index])
+      throw new RedundancyError("ERR_BUSY", `server ${index + 1} is busy, try again in a moment`);
     const running = action();
     this.#busy[index] = running;
     try {

@@ -16,6 +16,7 @@ import type { PairStatus } from "../client/types.ts";
 import type { PairConfig } from "../config/schema.ts";
 import { RedundancyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { setNamespaceIdCounter } from "../node-opcua-private.ts";
 import { anyoneCanLogIn, downstreamSecurityOptions } from "../security/downstream-options.ts";
 import { pkiStoreFolder } from "../security/gateway-pki.ts";
 import { applyRolePermissions } from "../security/roles.ts";
@@ -258,8 +259,6 @@ function mergeMirrors(existing: MirrorIndex, added: MirrorIndex): MirrorIndex {
  * numbering far up keeps its nodes off the NodeIds the upstream uses (typically small numbers).
  */
 function reserveOwnNamespaceIds(server: OPCUAServer): void {
-  const own = server.engine.addressSpace?.getOwnNamespace() as unknown as
-    | { _nodeIdManager?: { _internal_id_counter: number } }
-    | undefined;
-  if (own?._nodeIdManager) own._nodeIdManager._internal_id_counter = 0x7000_0000;
+  const own = server.engine.addressSpace?.getOwnNamespace();
+  if (own) setNamespaceIdCounter(own, 0x7000_0000);
 }

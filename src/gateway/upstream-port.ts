@@ -16,6 +16,7 @@ import {
 } from "node-opcua";
 import type { MonitorHandle, MonitorOptions } from "../client/types.ts";
 import { RedundancyError } from "../errors.ts";
+import { statusCodeByName } from "../upstream/upstream-error.ts";
 
 export interface UpstreamPort {
   /** Reads from the active server; rejects with a RedundancyError when none is active or it fails. */
@@ -27,14 +28,6 @@ export interface UpstreamPort {
   historyRead(request: HistoryReadRequestOptions): Promise<HistoryReadResult[]>;
   /** A ref-counted upstream monitored item; `onValue` gets every value the pair delivers. */
   monitor(nodeId: NodeIdLike, options: MonitorOptions, onValue: (value: DataValue) => void): MonitorHandle;
-}
-
-const byName = StatusCodes as unknown as Record<string, StatusCode | undefined>;
-
-/** A StatusCode by its name ("BadTimeout"), or undefined for an unknown name. */
-function namedStatusCode(name: string): StatusCode | undefined {
-  const code = Object.hasOwn(byName, name) ? byName[name] : undefined;
-  return code instanceof StatusCode ? code : undefined;
 }
 
 /** The serviceResult of a node-opcua ServiceFault carried by an error (node-opcua annotates it). */
@@ -55,7 +48,7 @@ function serviceFaultOf(error: unknown): StatusCode | undefined {
  */
 export function statusCodeOf(error: unknown): StatusCode {
   if (error instanceof RedundancyError) {
-    const named = error.statusCode === undefined ? undefined : namedStatusCode(error.statusCode);
+    const named = error.statusCode === undefined ? undefined : statusCodeByName(error.statusCode);
     if (named?.isNotGood()) return named;
     const fault = serviceFaultOf(error.cause);
     if (fault) return fault;

@@ -28,6 +28,7 @@ import {
   type UAVariable,
   type Variant,
 } from "node-opcua";
+import { cachedDataValue, checkVariable, replaceVariableMethod } from "../node-opcua-private.ts";
 import { statusCodeOf, type UpstreamPort } from "./upstream-port.ts";
 import { IDENTITY_REMAP, type ValueRemap } from "./value-remap.ts";
 
@@ -44,10 +45,7 @@ const pushCounts = new WeakMap<UAVariable, number>();
 const remaps = new WeakMap<UAVariable, ValueRemap>();
 const remapOf = (variable: UAVariable): ValueRemap => remaps.get(variable) ?? IDENTITY_REMAP;
 
-/** The variable's current DataValue object itself (node-opcua-server reads it the same way). */
-function cachedOf(variable: UAVariable): DataValue {
-  return (variable as unknown as { $dataValue: DataValue }).$dataValue;
-}
+const cachedOf = cachedDataValue;
 
 function failed(statusCode: StatusCode): DataValue {
   const now = new Date();
@@ -117,6 +115,7 @@ export function bindMirroredVariable(
   state: BindingState,
   remap: ValueRemap = IDENTITY_REMAP,
 ): void {
+  checkVariable(variable);
   remaps.set(variable, remap);
   /** The maxAge of the Read being served, seen by asyncRefresh (refreshFunc is not told). */
   let maxAge = 0;
@@ -149,19 +148,21 @@ export function bindMirroredVariable(
 
   // Wrapped to learn each Read's maxAge (asyncRefresh gets now - maxAge) and to force a fresh
   // upstream read after a write; the freshness check itself stays node-opcua's.
-  const target = variable as unknown as {
-    asyncRefresh: (this: UAVariable, oldestDate: PreciseClock, ...rest: unknown[]) => unknown;
-  };
-  const baseRefresh = target.asyncRefresh;
-  target.asyncRefresh = function (this: UAVariable, oldestDate: PreciseClock, ...rest: unknown[]) {
-    let oldest = oldestDate;
-    if (invalidated) {
-      invalidated = false;
-      oldest = { timestamp: new Date(Date.now() + 1), picoseconds: 0 };
-    }
-    maxAge = Math.max(0, Date.now() - oldest.timestamp.getTime());
-    return baseRefresh.call(this, oldest, ...rest);
-  };
+  type Refresh = (this: UAVariable, oldestDate: PreciseClock, ...rest: unknown[]) => unknown;
+  replaceVariableMethod<Refresh>(
+    variable,
+    "asyncRefresh",
+    (baseRefresh) =>
+      function (this: UAVariable, oldestDate: PreciseClock, ...rest: unknown[]) {
+        let oldest = oldestDate;
+        if (invalidated) {
+          invalidated = false;
+          oldest = { timestamp: new Date(Date.now() + 1), picoseconds: 0 };
+        }
+        maxAge = Math.max(0, Date.now() - oldest.timestamp.getTime());
+        return baseRefresh.call(this, oldest, ...rest);
+      },
+  );
 
   const forward = async (dataValue: DataValue, indexRange: NumericRange | null): Promise<StatusCode> => {
     invalidated = true; // and again when done: a read may have run while the write was under way
@@ -183,10 +184,8 @@ export function bindMirroredVariable(
   };
 
   // Replaces UAVariable.writeValue(context, dataValue, [indexRange], [callback]) for this variable.
-  const writer = variable as unknown as {
-    writeValue: (context: ISessionContext | null, dataValue: DataValue, ...args: unknown[]) => unknown;
-  };
-  writer.writeValue = (context: ISessionContext | null, dataValue: DataValue, ...args: unknown[]) => {
+  type Write = (context: ISessionContext | null, dataValue: DataValue, ...args: unknown[]) => unknown;
+  replaceVariableMethod<Write>(variable, "writeValue", () => (context, dataValue, ...args) => {
     const callback = typeof args.at(-1) === "function" ? (args.pop() as Callback<StatusCode>) : undefined;
     const range = args[0] === undefined || args[0] === null ? null : NumericRange.coerce(args[0] as string);
     const session = context ?? SessionContext.defaultContext;
@@ -201,5 +200,5 @@ export function bindMirroredVariable(
     if (!callback) return result;
     result.then((status) => callback(null, status));
     return undefined;
-  };
+  });
 }

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PairStatus } from "../client/types.ts";
-import { RedundancyError } from "../errors.ts";
+import { type ErrorCode, RedundancyError } from "../errors.ts";
 import { authorize } from "./auth.ts";
 import {
   DIAGNOSTIC_EVENT_KINDS,
@@ -88,7 +88,17 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
   response.end(JSON.stringify(body));
 }
 
-const HTTP_STATUS_BY_CODE: Partial<Record<string, number>> = {
+/** An HTTP error answer: `{ error, code }`, the code one of the stable ErrorCodes. */
+export function sendErrorJson(
+  response: ServerResponse,
+  status: number,
+  code: ErrorCode,
+  message: string,
+): void {
+  sendJson(response, status, { error: message, code });
+}
+
+const HTTP_STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   ERR_UNKNOWN_PAIR: 404,
   ERR_INVALID_ARGUMENT: 400,
   ERR_FAILOVER_REFUSED: 409,
@@ -160,16 +170,16 @@ function authorized(request: IncomingMessage, response: ServerResponse, token: s
   const outcome = authorize(request, token);
   if (outcome === "ok") return true;
   if (outcome === "disabled") {
-    sendJson(response, 403, {
-      error: "operator commands are disabled: configure http.auth to enable them",
-      code: "ERR_FORBIDDEN",
-    });
+    sendErrorJson(
+      response,
+      403,
+      "ERR_FORBIDDEN",
+      "operator commands are disabled: configure http.auth to enable them",
+    );
   } else {
     response.setHeader("www-authenticate", 'Bearer realm="opcua-redundancy"');
-    sendJson(response, 401, {
-      error: outcome === "missing" ? "authentication required" : "invalid credentials",
-      code: "ERR_UNAUTHORIZED",
-    });
+    const message = outcome === "missing" ? "authentication required" : "invalid credentials";
+    sendErrorJson(response, 401, "ERR_UNAUTHORIZED", message);
   }
   return false;
 }
@@ -230,6 +240,6 @@ export async function handleApi(
 
 function methodNotAllowed(response: ServerResponse, allow: string): true {
   response.setHeader("allow", allow);
-  sendJson(response, 405, { error: "method not allowed", code: "ERR_METHOD" });
+  sendErrorJson(response, 405, "ERR_METHOD", "method not allowed");
   return true;
 }

@@ -7,7 +7,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer as createHttpsServer } from "node:https";
 import { RedundancyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { type GatewayControl, handleApi, sendJson, statusDocument } from "./api.ts";
+import { type GatewayControl, handleApi, sendErrorJson, statusDocument } from "./api.ts";
 import type { DiagnosticEvent, DiagnosticEventSource } from "./diagnostic-event.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { SseHub } from "./sse.ts";
@@ -54,12 +54,12 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       (await serveStatic(url.pathname, response))
     )
       return;
-    sendJson(response, 404, { error: `no route ${request.method} ${url.pathname}`, code: "ERR_NOT_FOUND" });
+    sendErrorJson(response, 404, "ERR_NOT_FOUND", `no route ${request.method} ${url.pathname}`);
   };
   const listener = (request: IncomingMessage, response: ServerResponse) => {
     handle(request, response).catch((error: unknown) => {
       options.logger.error({ err: error, path: request.url }, "HTTP request failed");
-      if (!response.headersSent) sendJson(response, 500, { error: "internal error", code: "ERR_INTERNAL" });
+      if (!response.headersSent) sendErrorJson(response, 500, "ERR_INTERNAL", "internal error");
       else response.end();
     });
   };

@@ -14,8 +14,9 @@ import {
   ServiceFault,
   StatusCodes,
 } from "node-opcua";
+import { interceptCreateSession, type ServerMessage } from "../node-opcua-private.ts";
 
-type Message = Parameters<ServerSecureChannelLayer["send_response"]>[2];
+type Message = ServerMessage;
 /** Told of every connection refused before a session (untrusted certificate, garbage, too many). */
 export type RefusalListener = (remoteAddress: string, reason: string) => void;
 
@@ -39,6 +40,9 @@ export class QuotaOpcUaServer extends OPCUAServer {
       this.#add(address, 1);
       session.once("session_closed", () => this.#add(address, -1));
     });
+    interceptCreateSession(this, (original, message, channel) =>
+      this.#createSession(original, message, channel),
+    );
   }
 
   /** Sessions (and CreateSession requests in progress) of one remote address. */
@@ -46,7 +50,11 @@ export class QuotaOpcUaServer extends OPCUAServer {
     return this.#perClient.get(address) ?? 0;
   }
 
-  protected override async _on_CreateSessionRequest(message: Message, channel: ServerSecureChannelLayer) {
+  async #createSession(
+    original: (message: Message, channel: ServerSecureChannelLayer) => Promise<void>,
+    message: Message,
+    channel: ServerSecureChannelLayer,
+  ): Promise<void> {
     const address = channel.remoteAddress ?? "";
     if (this.sessionsOf(address) >= this.#maxSessionsPerClient) {
       const fault = new ServiceFault({ responseHeader: { serviceResult: StatusCodes.BadTooManySessions } });
@@ -56,7 +64,7 @@ export class QuotaOpcUaServer extends OPCUAServer {
     }
     this.#add(address, 1);
     try {
-      await super._on_CreateSessionRequest(message, channel);
+      await original(message, channel);
     } finally {
       this.#add(address, -1);
     }

@@ -5,6 +5,7 @@ import {
   type OPCUAClient,
   type TransportSettingsOptions,
 } from "node-opcua";
+import { breakSecureChannel, checkTransport, resetTransportSocket } from "../node-opcua-private.ts";
 
 /**
  * Creates the client's TCP transports (node-opcua's default ones) and remembers the current one,
@@ -15,6 +16,7 @@ export class TransportTracker implements IClientTransportFactory {
 
   create(settings?: TransportSettingsOptions): IClientTransport {
     const transport = defaultClientTransportFactory.create(settings);
+    checkTransport(transport);
     this.#current = transport;
     return transport;
   }
@@ -25,9 +27,8 @@ export class TransportTracker implements IClientTransportFactory {
    * (a plain close would let TCP retransmit them, FIN after).
    */
   reset(): void {
-    const socket = (this.#current as unknown as { _socket?: { resetAndDestroy?(): void } } | null)?._socket;
     try {
-      socket?.resetAndDestroy?.();
+      if (this.#current) resetTransportSocket(this.#current);
     } catch {
       // already closed
     }
@@ -41,9 +42,7 @@ export class TransportTracker implements IClientTransportFactory {
  */
 export function breakChannel(client: OPCUAClient | null, transports?: TransportTracker): void {
   transports?.reset();
-  const channel = (client as unknown as { _secureChannel?: { forceConnectionBreak(): void } } | null)
-    ?._secureChannel;
-  channel?.forceConnectionBreak();
+  if (client) breakSecureChannel(client);
 }
 
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {

@@ -13,7 +13,6 @@ import {
   type ClientMonitoredItemBase,
   ClientMonitoredItemGroup,
   type ClientSession,
-  type ClientSessionRawSubscriptionService,
   type ClientSubscription,
   type MonitoringMode,
   type ReadValueIdOptions,
@@ -21,20 +20,17 @@ import {
   TimestampsToReturn,
   VariableIds,
 } from "node-opcua";
+import {
+  deleteItems,
+  rawSubscriptionService,
+  removeItemGroup,
+  setItemMonitoringMode,
+  terminateItem,
+} from "../node-opcua-private.ts";
+import { toUpstreamError, UpstreamError, upstreamStatusOf } from "./upstream-error.ts";
 
 /** Items per request when the server states no limit (node-opcua's own choice too). */
 export const DEFAULT_ITEMS_PER_CALL = 1000;
-
-interface ItemInternals {
-  internalSetMonitoringMode(mode: MonitoringMode): void;
-  /** Removes an item whose creation failed from the subscription's table. */
-  _terminate_and_emit(error?: Error): void;
-}
-interface SubscriptionInternals {
-  _delete_monitored_items(items: ClientMonitoredItemBase[], done: (error?: Error) => void): void;
-  /** The subscription keeps every group (and so its items) until this is called. */
-  _removeGroup(group: ClientMonitoredItemGroup): void;
-}
 
 /** The items of one request; `release()` once per item that is deleted or refused. */
 export interface CreatedBatch {
@@ -69,13 +65,13 @@ export function createItemBatch(
   ) as ClientMonitoredItemGroup & NodeJS.EventEmitter;
   const items = group.monitoredItems;
   // The request is built on the next turn of the event loop: the mode set now goes with it.
-  for (const item of items) (item as unknown as ItemInternals).internalSetMonitoringMode(parameters.mode);
+  for (const item of items) setItemMonitoringMode(item, parameters.mode);
   let live = items.length;
   const release = (): void => {
     live--;
     if (live !== 0) return;
     try {
-      (subscription as unknown as SubscriptionInternals)._removeGroup(group);
+      removeItemGroup(subscription, group);
     } catch {
       // already gone with its subscription
     }
@@ -85,7 +81,7 @@ export function createItemBatch(
       clearTimeout(timer);
       group.removeAllListeners();
       if (error) {
-        for (const item of items) (item as unknown as ItemInternals)._terminate_and_emit();
+        for (const item of items) terminateItem(item);
         reject(error);
       } else {
         resolve({ items, release });
@@ -93,17 +89,17 @@ export function createItemBatch(
     };
     // node-opcua emits nothing when the subscription was terminated before the request went out.
     const timer = setTimeout(
-      () => settle(new Error(`${StatusCodes.BadTimeout.name}: no answer to CreateMonitoredItems`)),
+      () => settle(new UpstreamError(StatusCodes.BadTimeout, "no answer to CreateMonitoredItems")),
       timeoutMs,
     );
     group.once("initialized", () => settle());
-    group.once("err", (message: string) => settle(new Error(message)));
+    group.once("err", (message: string) => settle(toUpstreamError(message)));
   });
 }
 
 /** The server refused a request for carrying more items than its limit. */
 export function isTooManyOperations(error: unknown): boolean {
-  return error instanceof Error && error.message.includes(StatusCodes.BadTooManyOperations.name);
+  return upstreamStatusOf(error)?.value === StatusCodes.BadTooManyOperations.value;
 }
 
 /**
@@ -146,13 +142,13 @@ export async function deleteItemBatch(
     // node-opcua's own delete also takes the items out of the subscription's table (once only)
     const error = await new Promise<Error | undefined>((resolve) => {
       try {
-        (subscription as unknown as SubscriptionInternals)._delete_monitored_items(chunk, resolve);
+        deleteItems(subscription, chunk, resolve);
       } catch {
         resolve(undefined);
       }
     });
     if (!isTooManyOperations(error) || chunk.length === 1) continue;
-    const session = subscription.session as unknown as ClientSessionRawSubscriptionService;
+    const session = rawSubscriptionService(subscription);
     const ids = chunk.flatMap((item) =>
       item.monitoredItemId === undefined ? [] : [Number(item.monitoredItemId)],
     );

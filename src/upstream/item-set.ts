@@ -2,15 +2,14 @@ import {
   AttributeIds,
   type ClientMonitoredItemBase,
   type ClientSession,
-  type ClientSessionRawSubscriptionService,
   type ClientSubscription,
   DataValue,
   MonitoringMode,
   type NodeId,
   type StatusCode,
-  StatusCodes,
 } from "node-opcua";
 import type { Logger } from "../log.ts";
+import { rawSubscriptionService, setItemMonitoringMode } from "../node-opcua-private.ts";
 import {
   type CreatedBatch,
   createItemBatch,
@@ -20,6 +19,7 @@ import {
   type OperationLimits,
   sendInChunks,
 } from "./item-batches.ts";
+import { upstreamStatusOf } from "./upstream-error.ts";
 
 export interface ItemSpec {
   nodeId: NodeId;
@@ -36,12 +36,6 @@ interface ItemRecord {
   batch?: CreatedBatch;
   /** Creation failed (connection lost meanwhile, or the server refused the item): retried on reconnect. */
   failed?: boolean;
-}
-
-/** node-opcua keeps the mode it re-creates items with here; keep it in step with SetMonitoringMode. */
-interface ModeAware {
-  internalSetMonitoringMode?(mode: MonitoringMode): void;
-  monitoredItemId?: number;
 }
 
 /**
@@ -201,10 +195,10 @@ export class UpstreamItemSet {
   async #applyMode(monitored: ClientMonitoredItemBase[], mode: MonitoringMode): Promise<void> {
     const subscription = this.#subscription;
     if (!subscription) return;
-    const items = monitored as unknown as ModeAware[];
-    const ids = items.map((m) => m.monitoredItemId).filter((id): id is number => id !== undefined);
-    for (const m of items) m.internalSetMonitoringMode?.(mode);
-    const session = subscription.session as unknown as ClientSessionRawSubscriptionService;
+    const ids = monitored.map((m) => m.monitoredItemId).filter((id): id is number => id !== undefined);
+    // node-opcua keeps the mode it re-creates items with: keep it in step with SetMonitoringMode
+    for (const m of monitored) setItemMonitoringMode(m, mode);
+    const session = rawSubscriptionService(subscription);
     this.itemsPerCall = await sendInChunks(ids, this.itemsPerCall, (monitoredItemIds) =>
       session.setMonitoringMode({
         subscriptionId: subscription.subscriptionId,
@@ -285,7 +279,7 @@ export class UpstreamItemSet {
       }
       // A server's refusal reads "BadNodeIdUnknown (0x80340000)"; anything else is a transport failure.
       this.#logger.warn({ items: current.length, reason: message }, "cannot create upstream monitored items");
-      const status = /^(Bad\w+)/.exec(message)?.[1];
+      const status = upstreamStatusOf(error);
       for (const [key, record] of current) this.#refused(key, record, status, message, false);
       return;
     }
@@ -296,7 +290,7 @@ export class UpstreamItemSet {
       if (!monitored.statusCode.isGood()) {
         created.release();
         // node-opcua has already removed the refused item from the subscription.
-        this.#refused(key, record, monitored.statusCode.name, monitored.statusCode.toString());
+        this.#refused(key, record, monitored.statusCode, monitored.statusCode.toString());
       } else if (stale || this.#items.get(key) !== record) {
         this.#scheduleDelete(subscription, monitored, created);
       } else {
@@ -345,16 +339,12 @@ export class UpstreamItemSet {
   #refused(
     key: string,
     record: ItemRecord,
-    statusName: string | undefined,
+    statusCode: StatusCode | undefined,
     reason: string,
     log = true,
   ): void {
     record.failed = true;
     if (log) this.#logger.warn({ item: key, reason }, "cannot create upstream monitored item");
-    const statusCode =
-      statusName === undefined
-        ? undefined
-        : (StatusCodes as unknown as Record<string, StatusCode | undefined>)[statusName];
     if (statusCode && this.#items.get(key) === record) {
       this.#onValue(key, new DataValue({ statusCode, serverTimestamp: new Date() }));
     }

@@ -12,6 +12,7 @@ import {
 import type { Clock } from "../clock.ts";
 import type { UpstreamSecurity, UpstreamUser } from "../config/schema-security.ts";
 import type { Logger } from "../log.ts";
+import { setBeforeSubscriptionRecreate } from "../node-opcua-private.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
 import { breakChannel, TransportTracker, withTimeout } from "./channel.ts";
 import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
@@ -244,14 +245,12 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     });
     // A new session (the server restarted?): read the NamespaceArray before node-opcua re-creates
     // the items, and move their NodeIds to the namespaces' new indices.
-    (client as unknown as { beforeSubscriptionRecreate?: unknown }).beforeSubscriptionRecreate = async (
-      session: ClientSession,
-    ) => {
+    setBeforeSubscriptionRecreate(client, async (session: ClientSession) => {
       if (generation !== this.#generation) return undefined;
       await this.#readNamespaces(session);
       this.items.limits = await readOperationLimits(session); // a restarted server may state others
       return undefined;
-    };
+    });
     client.on("connection_reestablished", () => {
       if (generation !== this.#generation) return;
       if (this.#watch) this.#watch.recovering = false;

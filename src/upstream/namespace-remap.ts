@@ -5,6 +5,7 @@ import {
   type NodeIdLike,
   resolveNodeId,
 } from "node-opcua";
+import { subscriptionItems } from "../node-opcua-private.ts";
 
 /**
  * The pair's canonical namespace table, kept for the client's lifetime: the first server's
@@ -57,11 +58,6 @@ export function mapNamespace(
   return index < 0 ? ns : index;
 }
 
-/** What node-opcua re-creates a monitored item from (not in its public typings). */
-interface ItemTarget {
-  itemToMonitor?: { nodeId?: NodeId };
-}
-
 /**
  * Move the NodeIds of a subscription's items from the namespace table `before` to `after`, so that
  * node-opcua re-creates them (after a server restart) at the namespaces' new indices.
@@ -71,9 +67,8 @@ export function repointItems(
   before: readonly string[] | null,
   after: readonly string[],
 ): void {
-  const monitored = (subscription as unknown as { monitoredItems?: Record<string, ItemTarget> })
-    .monitoredItems;
-  for (const item of Object.values(monitored ?? {})) {
+  // what node-opcua re-creates each item from: its itemToMonitor
+  for (const item of subscriptionItems(subscription)) {
     const target = item.itemToMonitor;
     if (!target?.nodeId) continue;
     const ns = mapNamespace(target.nodeId.namespace, before, after);

@@ -1,13 +1,6 @@
-import { CallRequest, type ClientSession, HistoryUpdateRequest, WriteRequest } from "node-opcua";
-
-type Callback = (err: Error | null, response?: unknown) => void;
-type Transaction = (request: unknown, callback: Callback) => void;
-
-/** The two entry points of node-opcua's session that every request passes (not in the typings). */
-interface Transactions {
-  performMessageTransaction: Transaction;
-  _performMessageTransaction: Transaction;
-}
+import { CallRequest, type ClientSession, HistoryUpdateRequest, StatusCodes, WriteRequest } from "node-opcua";
+import { wrapSessionTransactions } from "../node-opcua-private.ts";
+import { UpstreamError } from "./upstream-error.ts";
 
 /** Requests that change something on the server: they must never run later than asked. */
 function changesServer(request: unknown): boolean {
@@ -25,27 +18,27 @@ function changesServer(request: unknown): boolean {
  * it with BadTimeout instead of sending it when that deadline has passed.
  */
 export function fenceLateRequests(session: ClientSession, timeoutMs: number): void {
-  const target = session as unknown as Transactions;
   const deadlines = new WeakMap<object, number>();
-  const perform = target.performMessageTransaction.bind(session);
-  const send = target._performMessageTransaction.bind(session);
-  target.performMessageTransaction = (request, callback) => {
-    if (changesServer(request) && !deadlines.has(request as object)) {
-      deadlines.set(request as object, Date.now() + timeoutMs);
-    }
-    perform(request, callback);
-  };
-  target._performMessageTransaction = (request, callback) => {
-    const deadline = deadlines.get(request as object);
-    if (deadline !== undefined && Date.now() >= deadline) {
-      const name = (request as object).constructor.name;
-      callback(
-        new Error(
-          `BadTimeout: ${name} not sent, its ${timeoutMs} ms passed while the server was unreachable`,
-        ),
-      );
-      return;
-    }
-    send(request, callback);
-  };
+  wrapSessionTransactions(session, ({ perform, send }) => ({
+    perform: (request, callback) => {
+      if (changesServer(request) && !deadlines.has(request as object)) {
+        deadlines.set(request as object, Date.now() + timeoutMs);
+      }
+      perform(request, callback);
+    },
+    send: (request, callback) => {
+      const deadline = deadlines.get(request as object);
+      if (deadline !== undefined && Date.now() >= deadline) {
+        const name = (request as object).constructor.name;
+        callback(
+          new UpstreamError(
+            StatusCodes.BadTimeout,
+            `${name} not sent, its ${timeoutMs} ms passed while the server was unreachable`,
+          ),
+        );
+        return;
+      }
+      send(request, callback);
+    },
+  }));
 }

@@ -1,4 +1,5 @@
 import type { ClientSubscription, NotificationMessage } from "node-opcua";
+import { checkSubscription, setLastSequenceNumber } from "../node-opcua-private.ts";
 import { SequenceTracker } from "./sequence-tracker.ts";
 
 /** Notifications a subscription never delivered. */
@@ -18,11 +19,6 @@ export interface RecoveryCounters {
   gaps: number;
   /** Messages known missing (gaps of unknown size not counted). */
   missingMessages: number;
-}
-
-/** node-opcua's field that Republish starts from (+1); not in its public typings. */
-interface SequenceAware {
-  lastSequenceNumber: number;
 }
 
 /**
@@ -45,7 +41,8 @@ export class SubscriptionWatch {
         ? this.#tracker.keepAlive(message.sequenceNumber)
         : this.#tracker.data(message.sequenceNumber);
     const next = this.#tracker.next;
-    if (next !== null) (this.#subscription as unknown as SequenceAware).lastSequenceNumber = next - 1;
+    // node-opcua's Republish starts from its lastSequenceNumber + 1 (not in its public typings)
+    if (next !== null) setLastSequenceNumber(this.#subscription, next - 1);
     if (data.length > 0 && this.recovering && observation.kind !== "stale") {
       this.#counters.republishedMessages++;
       for (const notification of data) {
@@ -79,6 +76,7 @@ export class SubscriptionWatch {
     counters: RecoveryCounters,
     onGap: (gap: SubscriptionGap) => void,
   ) {
+    checkSubscription(subscription);
     this.#subscription = subscription;
     this.#counters = counters;
     this.#onGap = onGap;

@@ -1,0 +1,311 @@
+/**
+ * One contract per node-opcua private member the product uses (src/node-opcua-private.ts): each
+ * case fails when the installed node-opcua renames, removes or changes the meaning of the member.
+ * A real server and client on 127.0.0.1, in this process (the members are in-process objects).
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  AttributeIds,
+  ClientMonitoredItemGroup,
+  type ClientSession,
+  type ClientSubscription,
+  DataType,
+  DataValue,
+  MonitoringMode,
+  type NotificationMessage,
+  OPCUAClient,
+  OPCUAServer,
+  SessionContext,
+  StatusCodes,
+  TimestampsToReturn,
+  type UAVariable,
+  WriteValue,
+} from "node-opcua";
+import { RedundancyError } from "../../src/errors.ts";
+import {
+  breakSecureChannel,
+  cachedDataValue,
+  checkNodeOpcuaPrivates,
+  checkSubscription,
+  checkTransport,
+  checkVariable,
+  deleteItems,
+  interceptCreateSession,
+  rawSubscriptionService,
+  removeItemGroup,
+  replaceVariableMethod,
+  resetTransportSocket,
+  setBeforeSubscriptionRecreate,
+  setItemMonitoringMode,
+  setLastSequenceNumber,
+  setNamespaceIdCounter,
+  subscriptionItems,
+  terminateItem,
+  wrapSessionTransactions,
+} from "../../src/node-opcua-private.ts";
+import { createSimulatorCertificateManagers } from "../../src/simulator/pki.ts";
+import { TransportTracker } from "../../src/upstream/channel.ts";
+import { waitFor, waitForEvent } from "../helpers/wait.ts";
+
+test("node-opcua's private members behave as the product relies on", { timeout: 120_000 }, async (t) => {
+  const pki = createSimulatorCertificateManagers();
+  const server = new OPCUAServer({
+    port: 0,
+    host: "127.0.0.1",
+    hostname: "127.0.0.1",
+    serverCertificateManager: pki.server,
+    userCertificateManager: pki.user,
+  });
+  const createSessions: string[] = [];
+  interceptCreateSession(server, async (original, message, channel) => {
+    createSessions.push(message.request.constructor.name);
+    await original(message, channel);
+  });
+  await server.initialize();
+  const namespace = server.engine.addressSpace!.getOwnNamespace();
+  setNamespaceIdCounter(namespace, 0x7000_0000);
+  const numbered = namespace.addObject({ browseName: "Numbered", organizedBy: "i=85" });
+  const plain = namespace.addVariable({
+    browseName: "Plain",
+    nodeId: "s=Plain",
+    organizedBy: "i=85",
+    dataType: DataType.Int32,
+    minimumSamplingInterval: 50,
+    value: { dataType: DataType.Int32, value: 7 },
+  });
+  const bound = namespace.addVariable({
+    browseName: "Bound",
+    nodeId: "s=Bound",
+    organizedBy: "i=85",
+    dataType: DataType.Int32,
+    minimumSamplingInterval: 50,
+  });
+  await server.start();
+  const endpointUrl = server.getEndpointUrl();
+  const transports = new TransportTracker();
+  const client = OPCUAClient.create({
+    endpointMustExist: false,
+    transportFactory: transports,
+    connectionStrategy: { maxRetry: 3, initialDelay: 100, maxDelay: 500 },
+  });
+  let session: ClientSession | undefined;
+  t.after(async () => {
+    await session?.close().catch(() => undefined);
+    await client.disconnect();
+    await server.shutdown(0);
+  });
+
+  await t.test("the static members are present (no ERR_NODE_OPCUA_INTERNALS)", () => {
+    assert.doesNotThrow(() => checkNodeOpcuaPrivates());
+  });
+
+  await t.test("a missing member is a coded error, not a silent no-op", () => {
+    assert.throws(
+      () => setItemMonitoringMode({} as never, MonitoringMode.Reporting),
+      (e: unknown) => e instanceof RedundancyError && e.code === "ERR_NODE_OPCUA_INTERNALS",
+    );
+    assert.throws(
+      () => checkSubscription({ lastSequenceNumber: "x" } as never),
+      (e: unknown) => e instanceof RedundancyError && e.code === "ERR_NODE_OPCUA_INTERNALS",
+    );
+  });
+
+  await t.test(
+    "_on_CreateSessionRequest: dispatched by name, so the interception sees CreateSession",
+    async () => {
+      await client.connect(endpointUrl);
+      session = await client.createSession();
+      assert.deepEqual(createSessions, ["CreateSessionRequest"]);
+    },
+  );
+
+  await t.test("_nodeIdManager._internal_id_counter numbers the nodes made without a NodeId", () => {
+    assert.equal(numbered.nodeId.value, 0x7000_0000);
+  });
+
+  await t.test(
+    "performMessageTransaction and _performMessageTransaction: every request, made then sent",
+    async () => {
+      const made: string[] = [];
+      const sent: string[] = [];
+      wrapSessionTransactions(session!, ({ perform, send }) => ({
+        perform: (request, callback) => {
+          made.push((request as object).constructor.name);
+          perform(request, callback);
+        },
+        send: (request, callback) => {
+          sent.push((request as object).constructor.name);
+          send(request, callback);
+        },
+      }));
+      const [value] = await session!.read([{ nodeId: plain.nodeId, attributeId: AttributeIds.Value }]);
+      assert.equal(value!.value.value, 7);
+      assert.deepEqual(made, ["ReadRequest"]);
+      assert.deepEqual(sent, ["ReadRequest"]);
+    },
+  );
+
+  let subscription: ClientSubscription;
+  await t.test(
+    "lastSequenceNumber: the last NotificationMessage's number, which Republish starts after",
+    async () => {
+      subscription = await session!.createSubscription2({
+        requestedPublishingInterval: 50,
+        requestedMaxKeepAliveCount: 10,
+        requestedLifetimeCount: 100,
+        publishingEnabled: true,
+      });
+      checkSubscription(subscription);
+      const message = waitForEvent<NotificationMessage>(subscription, "raw_notification", 10_000);
+      const item = await subscription.monitor(
+        { nodeId: plain.nodeId, attributeId: AttributeIds.Value },
+        { samplingInterval: 50, queueSize: 1 },
+        TimestampsToReturn.Both,
+      );
+      const received = await message;
+      await waitFor(
+        () =>
+          (subscription as unknown as { lastSequenceNumber: number }).lastSequenceNumber ===
+          received.sequenceNumber,
+        5000,
+        "lastSequenceNumber follows the messages",
+      );
+      setLastSequenceNumber(subscription, 41);
+      assert.equal((subscription as unknown as { lastSequenceNumber: number }).lastSequenceNumber, 41);
+
+      // monitoredItems: the table node-opcua re-creates items from, with their itemToMonitor
+      const table = subscriptionItems(subscription);
+      assert.equal(table.length, 1);
+      assert.equal(table[0]!.itemToMonitor.nodeId.toString(), plain.nodeId.toString());
+
+      // internalSetMonitoringMode: the mode node-opcua re-creates the item with
+      setItemMonitoringMode(item, MonitoringMode.Disabled);
+      assert.equal(item.monitoringMode, MonitoringMode.Disabled);
+
+      // the subscription's session, with the raw SetMonitoringMode service
+      const result = await rawSubscriptionService(subscription).setMonitoringMode({
+        subscriptionId: subscription.subscriptionId,
+        monitoringMode: MonitoringMode.Reporting,
+        monitoredItemIds: [Number(item.monitoredItemId)],
+      });
+      assert.deepEqual(
+        result.results?.map((s) => s.name),
+        ["Good"],
+      );
+
+      // _delete_monitored_items: one DeleteMonitoredItems, and the item out of the table
+      const error = await new Promise<Error | undefined>((resolve) =>
+        deleteItems(subscription, [item], resolve),
+      );
+      assert.equal(error, undefined);
+      assert.equal(subscriptionItems(subscription).length, 0);
+    },
+  );
+
+  await t.test("_terminate_and_emit and _removeGroup: a group's items leave the subscription", async () => {
+    const group = ClientMonitoredItemGroup.create(
+      subscription,
+      [{ nodeId: plain.nodeId, attributeId: AttributeIds.Value }],
+      { samplingInterval: 50, queueSize: 1 },
+      TimestampsToReturn.Both,
+    );
+    await waitForEvent(group, "initialized", 10_000);
+    assert.equal(subscriptionItems(subscription).length, 1);
+    for (const item of group.monitoredItems) terminateItem(item);
+    assert.equal(subscriptionItems(subscription).length, 0);
+    // _removeGroup terminates the group (and so lets go of it): node-opcua says so with "terminated"
+    const terminated = waitForEvent(group, "terminated", 5000);
+    removeItemGroup(subscription, group);
+    await terminated;
+  });
+
+  await t.test("$dataValue is the variable's current value object", () => {
+    checkVariable(bound);
+    bound.setValueFromSource({ dataType: DataType.Int32, value: 5 });
+    assert.equal(cachedDataValue(bound).value.value, 5);
+    assert.equal(cachedDataValue(bound), (bound as unknown as { $dataValue: DataValue }).$dataValue);
+  });
+
+  await t.test("asyncRefresh: the server's Read with maxAge goes through it", async () => {
+    bound.bindVariable(
+      {
+        refreshFunc: (callback: (err: Error | null, value?: DataValue) => void) =>
+          callback(
+            null,
+            new DataValue({ value: { dataType: DataType.Int32, value: 9 }, sourceTimestamp: new Date() }),
+          ),
+      },
+      true,
+    );
+    const seen: unknown[] = [];
+    type Refresh = (this: UAVariable, ...args: unknown[]) => unknown;
+    replaceVariableMethod<Refresh>(
+      bound,
+      "asyncRefresh",
+      (original) =>
+        function (this: UAVariable, ...args) {
+          seen.push(args[0]);
+          return original.call(this, ...args);
+        },
+    );
+    const [value] = await session!.read([{ nodeId: bound.nodeId, attributeId: AttributeIds.Value }], 0);
+    assert.equal(value!.value.value, 9);
+    assert.equal(seen.length, 1, "one asyncRefresh for one Read with maxAge 0");
+  });
+
+  await t.test("writeValue: the server's Write of a Value goes through it", async () => {
+    const written: unknown[] = [];
+    type Write = (this: UAVariable, ...args: unknown[]) => unknown;
+    replaceVariableMethod<Write>(bound, "writeValue", () => (...args: unknown[]) => {
+      written.push((args[1] as DataValue).value.value);
+      const callback = args.at(-1) as (err: Error | null, status: unknown) => void;
+      callback(null, StatusCodes.BadUserAccessDenied);
+      return undefined;
+    });
+    const status = await session!.write(
+      new WriteValue({
+        nodeId: bound.nodeId,
+        attributeId: AttributeIds.Value,
+        value: { value: { dataType: DataType.Int32, value: 3 } },
+      }),
+    );
+    assert.equal(status.name, "BadUserAccessDenied");
+    assert.deepEqual(written, [3]);
+    assert.ok(SessionContext.defaultContext);
+  });
+
+  await t.test(
+    "beforeSubscriptionRecreate: called with the new session when node-opcua re-creates subscriptions",
+    async () => {
+      const calls: ClientSession[] = [];
+      setBeforeSubscriptionRecreate(client, async (s) => {
+        calls.push(s);
+        return undefined;
+      });
+      // the server forgets the session (as after a restart): node-opcua makes a new one
+      const lost = waitForEvent(client, "connection_reestablished", 30_000);
+      const token = (session as unknown as { authenticationToken: unknown }).authenticationToken;
+      server.engine.closeSession(token as never, true, "Terminated");
+      breakSecureChannel(client);
+      await lost;
+      await waitFor(() => calls.length === 1, 30_000, "the hook ran");
+    },
+  );
+
+  await t.test(
+    "_socket and _secureChannel.forceConnectionBreak: the reset reaches the connection",
+    async () => {
+      const lost = waitForEvent(client, "connection_lost", 15_000);
+      transports.reset();
+      breakSecureChannel(client);
+      await lost;
+    },
+  );
+
+  await t.test("a transport carries _socket from creation", () => {
+    const transport = transports.create();
+    assert.doesNotThrow(() => checkTransport(transport));
+    assert.doesNotThrow(() => resetTransportSocket(transport));
+  });
+});
