@@ -35,6 +35,15 @@ export class ItemRegistry {
     return this.#items.size;
   }
 
+  /** Of released items, the standby values their full hot buffers dropped. */
+  #overflowedReleased = 0;
+  /** Standby values dropped by full hot buffers since start, over every item (released ones too). */
+  get overflowed(): number {
+    let total = this.#overflowedReleased;
+    for (const item of this.#items.values()) total += item.mirror.overflowed;
+    return total;
+  }
+
   static keyOf(nodeId: NodeId, attributeId: number): string {
     return `${nodeId.toString()}#${attributeId}`;
   }
@@ -72,6 +81,7 @@ export class ItemRegistry {
     const item = this.#items.get(key);
     if (!item?.listeners.delete(listener) || item.listeners.size > 0) return;
     this.#items.delete(key);
+    this.#overflowedReleased += item.mirror.overflowed;
     for (const link of this.#links) link.items.remove(key);
   }
 

@@ -30,6 +30,7 @@ import { noCommunication } from "./data-values.ts";
 import { ItemRegistry, type ValueListener } from "./item-registry.ts";
 import { MonitorItems } from "./monitor-items.ts";
 import { isReporting, linkRoles } from "./roles.ts";
+import { followServerFacts } from "./server-facts.ts";
 import type {
   FailoverEvent,
   MonitorHandle,
@@ -137,6 +138,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     this.#monitors.on("monitorNotice", (event) => this.emit("monitorNotice", event));
     for (const link of this.#links) {
       link.on("facts", (facts) => this.#onFacts(link.settings.index, facts));
+      followServerFacts(link, this.#clock, (event) => this.emit("serverFacts", event));
       link.on("state", (change) => this.emit("linkStateChanged", change));
       link.on("gap", (gap) =>
         this.emit("gap", {
@@ -330,6 +332,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       lastFailover: this.#lastFailover,
       monitoredItems: this.#items.size,
       monitorsFailingEverywhere: this.#monitors.failingEverywhere,
+      hotBufferOverflows: this.#items.overflowed,
       servers: this.#links.map((link, i) => ({
         url: link.settings.url,
         name: this.config.servers[i]!.name ?? link.settings.url,
@@ -339,6 +342,8 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         serverState: link.facts.serverState ?? null,
         serviceLevel: link.facts.serviceLevel ?? null,
         lastError: link.lastError ?? null,
+        lastErrorAt: link.lastErrorAt === undefined ? null : new Date(link.lastErrorAt).toISOString(),
+        lastErrorCurrent: link.lastError !== undefined && link.state !== "connected",
         monitoredItems: link.items.created,
         recovery: { ...link.recovery },
         monitors: this.#monitors.states(i),

@@ -98,6 +98,16 @@ export interface RedundantClientEvents {
   recovered: [RecoveredEvent];
   monitorChanged: [MonitorChangedEvent];
   monitorNotice: [MonitorNoticeEvent];
+  serverFacts: [ServerFactsEvent];
+}
+
+/** A server's ServiceLevel or ServerState changed (read by the status query or its subscription). */
+export interface ServerFactsEvent {
+  server: string;
+  index: number;
+  serverState: string | null;
+  serviceLevel: number | null;
+  at: Date;
 }
 
 export interface ServerStatus {
@@ -109,6 +119,10 @@ export interface ServerStatus {
   serverState: string | null;
   serviceLevel: number | null;
   lastError: string | null;
+  /** When the last error happened (ISO time), null without one. */
+  lastErrorAt: string | null;
+  /** The last error still stands: the server is not connected (again) since. */
+  lastErrorCurrent: boolean;
   /** Of the pair's monitoredItems, how many exist on this server now (a standby that lags is not ready). */
   monitoredItems: number;
   /** What reconnects fetched with Republish and what was lost (gaps), since start. */
@@ -128,6 +142,11 @@ export interface PairStatus {
   monitoredItems: number;
   /** Monitors fail on every connected server: the best of them is active all the same. */
   monitorsFailingEverywhere: boolean;
+  /**
+   * Hot mode: standby values dropped because an item's buffer (`hot.bufferSize`) was full, since
+   * start — values a failover at that moment would have lost.
+   */
+  hotBufferOverflows: number;
   servers: ServerStatus[];
 }
 

@@ -3,7 +3,9 @@
  * RedundancyMaster's "ProgID aliasing"), plus the HTTP side (status page, API, metrics).
  * Reloads apply a new configuration pair by pair without disturbing the untouched ones.
  */
+import { EventEmitter } from "node:events";
 import { join } from "node:path";
+import type { ServerFactsEvent } from "../client/types.ts";
 import { DEFAULTS } from "../config/defaults.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
 import type { GatewayConfig, PairConfig } from "../config/schema.ts";
@@ -42,6 +44,8 @@ export class Gateway {
   readonly #notifier: Notifier | null;
   readonly metrics: GatewayMetrics;
   #http: StatusServer | null = null;
+  /** Every pair's ServiceLevel and ServerState changes, for the status page's live channel. */
+  readonly #serverFacts = new EventEmitter<{ serverFacts: [ServerFactsEvent & { pair: string }] }>();
   /** Reloads run one after the other. */
   #reloading: Promise<unknown> = Promise.resolve();
 
@@ -103,6 +107,7 @@ export class Gateway {
           reload: () => this.reload(),
         },
         events: this.events,
+        serverFacts: this.#serverFacts,
         metrics: this.metrics,
         logger: this.#logger,
       });
@@ -209,9 +214,13 @@ export class Gateway {
     });
     const stopEvents = followClient(this.events, pair.client);
     const stopMetrics = this.metrics.follow(config.name, pair.client);
+    const onFacts = (event: ServerFactsEvent) =>
+      this.#serverFacts.emit("serverFacts", { pair: config.name, ...event });
+    pair.client.on("serverFacts", onFacts);
     this.#unfollow.set(pair, () => {
       stopEvents();
       stopMetrics();
+      pair.client.off("serverFacts", onFacts);
     });
     return pair;
   }

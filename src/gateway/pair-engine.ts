@@ -36,6 +36,7 @@ const FORWARDED_EVENTS = [
   "certificateRefused",
   "monitorChanged",
   "monitorNotice",
+  "serverFacts",
 ] as const satisfies readonly (keyof RedundantClientEvents)[];
 
 interface Registration {

@@ -52,6 +52,7 @@ export function statusDocument(pairs: readonly GatewayPairStatus[]) {
       lastFailover: p.lastFailover,
       addressSpace: p.addressSpace,
       monitoredItems: p.monitoredItems,
+      hotBufferOverflows: p.hotBufferOverflows,
       // Monitor-item results, when the engine reports them (issue 5).
       ...("monitors" in p ? { monitors: (p as { monitors?: unknown }).monitors } : {}),
       servers: p.servers.map((s) => ({
@@ -63,6 +64,8 @@ export function statusDocument(pairs: readonly GatewayPairStatus[]) {
         serverState: s.serverState,
         serviceLevel: s.serviceLevel,
         lastError: s.lastError,
+        lastErrorAt: s.lastErrorAt,
+        lastErrorCurrent: s.lastErrorCurrent,
         monitoredItems: s.monitoredItems,
       })),
     })),
@@ -205,7 +208,10 @@ export async function handleApi(
       });
     } else if (path === "/api/status" && get) sendJson(response, 200, statusDocument(ctx.gateway.pairs()));
     else if (path === "/api/events" && get)
-      sendJson(response, 200, { events: ctx.events.list(eventFilter(url.searchParams)) });
+      sendJson(response, 200, {
+        events: ctx.events.list(eventFilter(url.searchParams)),
+        kinds: DIAGNOSTIC_EVENT_KINDS,
+      });
     else if (path === "/api/live" && get) {
       const initial = [{ event: "status", data: statusDocument(ctx.gateway.pairs()) }];
       ctx.sse.open(request, response, initial);

@@ -2,35 +2,12 @@
  * The diagnostics event shape shared by the event log (src/diagnostics, which produces it) and
  * the HTTP side (which shows it), and the interface the HTTP server takes an event source by.
  */
-export const DIAGNOSTIC_EVENT_KINDS = [
-  "state",
-  "failover",
-  "link",
-  "allLost",
-  "recovered",
-  "monitor",
-  "gap",
-  "certificate",
-  "config",
-  "mail",
-  "error",
-] as const;
+import type { DiagnosticEvent, EventKind } from "../diagnostics/event.ts";
 
-export type DiagnosticEventKind = (typeof DIAGNOSTIC_EVENT_KINDS)[number];
-
-export interface DiagnosticEvent {
-  /** Increasing, never reused (also across restarts of the log file). */
-  seq: number;
-  /** ISO 8601 time. */
-  at: string;
-  kind: DiagnosticEventKind;
-  pair: string | null;
-  /** Server name or URL. */
-  server: string | null;
-  /** One readable line. */
-  message: string;
-  details?: Record<string, unknown>;
-}
+// One list of kinds, in diagnostics/event.ts (adding a kind is one line there); the page gets it
+// from GET /api/events (`kinds`).
+export { type DiagnosticEvent, EVENT_KINDS as DIAGNOSTIC_EVENT_KINDS } from "../diagnostics/event.ts";
+export type DiagnosticEventKind = EventKind;
 
 export interface DiagnosticEventFilter {
   pair?: string;

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { FailoverEvent, PairStatus } from "../client/types.ts";
+import { LINK_STATES } from "../upstream/link-state.ts";
 
 /** What a scrape reads from one pair. */
 export interface MetricsPair {
@@ -17,8 +18,6 @@ export interface FailoverSource {
   on(event: "failover", listener: (event: FailoverEvent) => void): unknown;
   off(event: "failover", listener: (event: FailoverEvent) => void): unknown;
 }
-
-const LINK_STATES = ["idle", "connecting", "connected", "lost", "stopped"] as const;
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -64,6 +63,16 @@ export class GatewayMetrics {
           for (const s of status.servers)
             for (const state of LINK_STATES)
               this.set({ pair: status.name, server: s.name, state }, s.state === state ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: "opcua_redundancy_hot_buffer_overflows",
+      help: "Hot mode: standby values dropped because an item's buffer was full, since start (a failover then would have lost them)",
+      labelNames: ["pair"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { status } of statuses()) this.set({ pair: status.name }, status.hotBufferOverflows);
       },
     });
     new Gauge({

@@ -21,6 +21,8 @@ export interface StatusServerOptions {
   port: number;
   gateway: GatewayControl;
   events: DiagnosticEventSource;
+  /** ServiceLevel and ServerState changes, sent to the page as they happen (`serverFacts`). */
+  serverFacts?: ServerFactsSource;
   metrics?: GatewayMetrics;
   /** The API token (null: state-changing requests are refused with 403). Never logged. */
   token: string | null;
@@ -34,8 +36,25 @@ export interface StatusServer {
   close(): Promise<void>;
 }
 
-/** How often the live channel checks for status changes that come without an event (ServiceLevel). */
-const STATUS_CHECK_MS = 1000;
+/** A server's ServiceLevel or ServerState changed, in a pair. */
+export interface ServerFactsChange {
+  pair: string;
+  server: string;
+  index: number;
+  serverState: string | null;
+  serviceLevel: number | null;
+  at: Date;
+}
+export interface ServerFactsSource {
+  on(event: "serverFacts", listener: (change: ServerFactsChange) => void): unknown;
+  off(event: "serverFacts", listener: (change: ServerFactsChange) => void): unknown;
+}
+
+/**
+ * Server facts and every engine event reach the page as they happen; this slow refresh carries
+ * only what changes without an event (counters: items created, recovery, buffer overflows).
+ */
+const STATUS_REFRESH_MS = 5000;
 
 export async function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   const sse = new SseHub();
@@ -85,7 +104,10 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
     pushStatus();
   };
   options.events.on("event", onEvent);
-  const statusTimer = setInterval(pushStatus, STATUS_CHECK_MS);
+  const onFacts = (change: ServerFactsChange) =>
+    sse.send("serverFacts", { ...change, at: change.at.toISOString() });
+  options.serverFacts?.on("serverFacts", onFacts);
+  const statusTimer = setInterval(pushStatus, STATUS_REFRESH_MS);
   statusTimer.unref();
 
   await new Promise<void>((resolve, reject) => {
@@ -115,6 +137,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       new Promise<void>((resolve) => {
         clearInterval(statusTimer);
         options.events.off("event", onEvent);
+        options.serverFacts?.off("serverFacts", onFacts);
         sse.close();
         server.closeAllConnections();
         server.close(() => resolve());

@@ -20,6 +20,7 @@ import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { readOperationLimits } from "./item-batches.ts";
 import { UpstreamItemSet } from "./item-set.ts";
+import type { LinkState } from "./link-state.ts";
 import { CanonicalNamespaces, LinkNamespaces, repointItems } from "./namespace-remap.ts";
 import { fenceLateRequests } from "./request-fence.ts";
 import { upstreamClientSecurity, upstreamUserIdentity } from "./security-options.ts";
@@ -27,7 +28,7 @@ import { refusalMessage, reportingRefusals, thumbprintOf } from "./server-certif
 import { StallGuard } from "./stall-guard.ts";
 import { type RecoveryCounters, type SubscriptionGap, SubscriptionWatch } from "./subscription-watch.ts";
 
-export type LinkState = "idle" | "connecting" | "connected" | "lost" | "stopped";
+export type { LinkState };
 /** off: no connection. watch: session and health checks only. full: also carries the data items. */
 export type LinkRole = "off" | "watch" | "full";
 
@@ -129,7 +130,17 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   #generation = 0;
   #retryTimer: NodeJS.Timeout | null = null;
   readonly #stallGuard: StallGuard;
-  lastError: string | undefined;
+  /** The last failure and when it happened (the `lastError` setter records both). */
+  #lastError: { message: string; at: number } | undefined;
+  get lastError(): string | undefined {
+    return this.#lastError?.message;
+  }
+  set lastError(message: string | undefined) {
+    this.#lastError = message === undefined ? undefined : { message, at: this.#clock.now() };
+  }
+  get lastErrorAt(): number | undefined {
+    return this.#lastError?.at;
+  }
   /** Thumbprint of the certificate the server had when last connected (secured links). */
   #serverCertificate: string | null = null;
   /** The certificate refused since the last connection, reported once. */

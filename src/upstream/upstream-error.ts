@@ -29,7 +29,8 @@ export function statusCodeByName(name: string): StatusCode | undefined {
  * The StatusCode of an upstream failure: an UpstreamError's own; the serviceResult of a ServiceFault
  * (node-opcua annotates its error with the `response`); or the StatusCode node-opcua names at the
  * start of its message — the only form its monitored-item and group `err` events give (they pass
- * `statusCode.toString()`, "BadNodeIdUnknown (0x80340000)"). Undefined for anything else (a
+ * `statusCode.toString()`, "BadNodeIdUnknown (0x80340000)", or a ServiceFault's message,
+ * " serviceResult = BadTooManyOperations (0x80100000)"). Undefined for anything else (a
  * transport failure, a bug).
  */
 export function upstreamStatusOf(error: unknown): StatusCode | undefined {
@@ -40,7 +41,7 @@ export function upstreamStatusOf(error: unknown): StatusCode | undefined {
     if (result instanceof StatusCode && result.isNotGood()) return result;
   }
   const message = typeof error === "string" ? error : error instanceof Error ? error.message : "";
-  const named = /^(Bad\w+)/.exec(message.trimStart())?.[1];
+  const named = /^(?:serviceResult = )?(Bad\w+)/.exec(message.trimStart())?.[1];
   const status = named === undefined ? undefined : statusCodeByName(named);
   return status?.isNotGood() ? status : undefined;
 }

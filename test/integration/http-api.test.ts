@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { EVENT_KINDS } from "../../src/diagnostics/event.ts";
 import {
   connectDownstream,
   type Downstream,
@@ -145,6 +146,8 @@ test("GET /api/events filters by pair, server and kind", opts, async () => {
   assert.deepEqual((await get(`/api/events?after=${last}`)).body.events, []);
   assert.deepEqual((await get("/api/events?pair=other")).body.events, []);
   assert.equal((await get("/api/events?kind=bogus")).status, 400);
+  // the page's kind filter gets the one list of kinds from here
+  assert.deepEqual(failovers.body.kinds, [...EVENT_KINDS]);
 });
 
 test(
@@ -200,6 +203,10 @@ test(
     assert.ok(value(/opcua_redundancy_values_forwarded_total\{pair="pair1"\} (\d+)/) >= 5);
     assert.equal(value(/opcua_redundancy_failover_duration_seconds_count\{pair="pair1"\} (\d+)/), 1);
     assert.equal(value(/opcua_redundancy_downstream_sessions\{pair="pair1"\} (\d+)/), 1);
+    assert.equal(
+      value(/opcua_redundancy_hot_buffer_overflows\{pair="pair1"\} (\d+)/),
+      rig.gateway.pairs[0]!.status().hotBufferOverflows,
+    );
   },
 );
 

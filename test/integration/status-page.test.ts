@@ -1,6 +1,8 @@
 /**
  * The status page in a real browser (headless Chromium through playwright-core): it shows the
- * pair live, a killed primary's failover appears without reloading or polling, the failover
+ * pair live, a killed primary's failover appears without reloading or polling, a ServiceLevel
+ * change arrives as a `serverFacts` event, a server's last error shows its time and stops being
+ * red once the server is connected again, the hot buffer overflow count is shown, the failover
  * button refuses without the token and works with it, and a screenshot is taken.
  */
 import assert from "node:assert/strict";
@@ -10,6 +12,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { type BrowserContext, chromium } from "playwright-core";
 import { type GatewayRig, startGatewayRig } from "../helpers/gateway-rig.ts";
+import { DataType, writeDirect } from "../helpers/opcua.ts";
 import { INTEGRATION_TEST_TIMEOUT_MS, waitFor } from "../helpers/wait.ts";
 
 const TOKEN = "browser-test-token-0123456789";
@@ -80,6 +83,31 @@ test("status page: live failover, authenticated failover button, screenshot", {
     await page.locator('.timeline[data-pair="pair1"] rect.c1').first().waitFor({ timeout: UI_TIMEOUT_MS });
     assert.deepEqual(requests.slice(before), [], "no request after load: updates came over the live channel");
 
+    // The dead primary's last error: when it happened, and current (red).
+    const primaryError = pair.locator(`tr[data-server="${primary}"] td.last-error`);
+    await pair
+      .locator(`tr[data-server="${primary}"] td.last-error.current`)
+      .waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.match((await primaryError.locator(".when").textContent()) ?? "", /\d{1,2}:\d{2}:\d{2}/);
+    assert.match(
+      (await pair.locator(".summary.overflows").textContent()) ?? "",
+      /^hot buffer overflows: \d+$/,
+    );
+
+    // A ServiceLevel change reaches the page as a serverFacts event (no request, no JSON diffing).
+    const factsBefore = Number((await page.locator("body").getAttribute("data-server-facts")) ?? 0);
+    assert.equal(
+      await writeDirect(rig.sims[1]!.endpointUrl, "ns=1;s=ServiceLevel", DataType.Byte, 230),
+      "Good",
+    );
+    await pair
+      .locator(`tr[data-server="${secondary}"] td:nth-child(6)`)
+      .getByText("230", { exact: true })
+      .waitFor({ timeout: UI_TIMEOUT_MS });
+    const factsAfter = Number((await page.locator("body").getAttribute("data-server-facts")) ?? 0);
+    assert.ok(factsAfter > factsBefore, "the change came as a serverFacts event");
+    assert.deepEqual(requests.slice(before), [], "still no request");
+
     // The event log filter.
     await page.selectOption("#filter-kind", "failover");
     const kinds = await page.locator("#events tbody tr td:nth-child(3)").allTextContents();
@@ -97,6 +125,10 @@ test("status page: live failover, authenticated failover button, screenshot", {
     await pair
       .locator(`button.switch[data-to="${primary}"]:not([disabled])`)
       .waitFor({ timeout: UI_TIMEOUT_MS });
+    // Connected again: its old error is history, with its time, no longer red.
+    await pair.locator(`tr[data-server="${primary}"] td.last-error.past`).waitFor({ timeout: UI_TIMEOUT_MS });
+    assert.equal(await primaryError.getAttribute("class"), "last-error past");
+    assert.match((await primaryError.textContent()) ?? "", /\(connected since\)$/);
     await back.click();
     await page
       .locator("#command-result.error")

@@ -27,6 +27,11 @@ test("node-opcua's item and group `err` events: the StatusCode it names", () => 
     upstreamStatusOf(new Error(StatusCodes.BadTooManyOperations.toString())),
     StatusCodes.BadTooManyOperations,
   );
+  // a ServiceFault that reached a group's `err` event: only its message is left
+  assert.equal(
+    upstreamStatusOf(" serviceResult = BadTooManyOperations (0x80100000)"),
+    StatusCodes.BadTooManyOperations,
+  );
   const wrapped = toUpstreamError(StatusCodes.BadNodeIdUnknown.toString());
   assert.equal(wrapped.status, StatusCodes.BadNodeIdUnknown);
   assert.equal(wrapped.message, StatusCodes.BadNodeIdUnknown.toString(), "no second prefix");

@@ -1,18 +1,5 @@
 // The status page: live over server-sent events (/api/live), the event log from /api/events,
 // operator commands with the API token (kept in this tab's sessionStorage only).
-const KINDS = [
-  "state",
-  "failover",
-  "link",
-  "allLost",
-  "recovered",
-  "monitor",
-  "gap",
-  "certificate",
-  "config",
-  "mail",
-  "error",
-];
 const WINDOW_MS = 15 * 60 * 1000;
 const MAX_ROWS = 500;
 const $ = (selector) => document.querySelector(selector);
@@ -66,7 +53,7 @@ function renderPair(pair) {
       el("td", { text: server.serverState ?? "–" }),
       el("td", { text: server.serviceLevel ?? "–" }),
       hasMonitors ? el("td", { text: monitorText(server.monitors) }) : null,
-      el("td", { class: "error", text: server.lastError ?? "" }),
+      lastErrorCell(server),
       el(
         "td",
         {},
@@ -100,6 +87,14 @@ function renderPair(pair) {
       ? el("div", {
           class: "summary last-failover",
           text: `last failover ${new Date(last.at).toLocaleTimeString()}: ${last.fromName ?? "none"} → ${last.toName} (${last.reason}: ${last.detail})`,
+        })
+      : null,
+    pair.mode === "hot"
+      ? el("div", {
+          class: `summary overflows${pair.hotBufferOverflows > 0 ? " warning" : ""}`,
+          title:
+            "standby values dropped because an item's hot buffer was full: a failover then would have lost them",
+          text: `hot buffer overflows: ${pair.hotBufferOverflows ?? 0}`,
         })
       : null,
     hasMonitors && Array.isArray(pair.monitors)
@@ -141,6 +136,33 @@ function renderPair(pair) {
       }),
     ),
   );
+}
+
+/** The last error with its time; red only while it stands (the server not connected since). */
+function lastErrorCell(server) {
+  if (!server.lastError) return el("td", { class: "last-error" });
+  const at = server.lastErrorAt ? new Date(server.lastErrorAt).toLocaleTimeString() : "";
+  const current = server.lastErrorCurrent;
+  return el(
+    "td",
+    {
+      class: current ? "last-error error current" : "last-error past",
+      title: current ? "the server has not connected since" : "the server connected again since",
+    },
+    el("span", { class: "when", text: at ? `${at} ` : "" }),
+    el("span", { class: "message", text: server.lastError }),
+    current ? null : el("span", { class: "since", text: " (connected since)" }),
+  );
+}
+
+/** A server's ServiceLevel or ServerState changed: patch that server's row (no request, no diff). */
+function applyServerFacts(change) {
+  const server = pairs.find((p) => p.name === change.pair)?.servers[change.index];
+  if (!server) return;
+  server.serviceLevel = change.serviceLevel;
+  server.serverState = change.serverState;
+  document.body.dataset.serverFacts = String(Number(document.body.dataset.serverFacts ?? 0) + 1);
+  renderPairs();
 }
 
 function monitorText(monitors) {
@@ -307,7 +329,6 @@ function addEvent(event) {
 // ---- start ----------------------------------------------------------------------------------
 
 async function start() {
-  setOptions($("#filter-kind"), KINDS);
   for (const id of ["#filter-pair", "#filter-server", "#filter-kind"])
     $(id).addEventListener("change", renderEvents);
   $("#token").value = token();
@@ -318,6 +339,7 @@ async function start() {
     $("#auth-state").textContent = token() ? "token set" : "";
   });
   const initial = await fetch("/api/events?limit=1000").then((r) => r.json());
+  setOptions($("#filter-kind"), initial.kinds ?? []); // the kinds are the server's (one list)
   events = initial.events ?? [];
   renderEvents();
   const live = new EventSource("/api/live");
@@ -334,6 +356,7 @@ async function start() {
     renderPairs();
   });
   live.addEventListener("event", (message) => addEvent(JSON.parse(message.data)));
+  live.addEventListener("serverFacts", (message) => applyServerFacts(JSON.parse(message.data)));
   // Redraw the timelines so that "now" moves (no request involved).
   setInterval(renderTimelines, 5000);
   document.body.dataset.ready = "true";
