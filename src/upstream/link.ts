@@ -20,6 +20,7 @@ import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { readOperationLimits } from "./item-batches.ts";
 import { UpstreamItemSet } from "./item-set.ts";
+import { LastError } from "./last-error.ts";
 import type { LinkState } from "./link-state.ts";
 import { CanonicalNamespaces, LinkNamespaces, repointItems } from "./namespace-remap.ts";
 import { fenceLateRequests } from "./request-fence.ts";
@@ -130,17 +131,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   #generation = 0;
   #retryTimer: NodeJS.Timeout | null = null;
   readonly #stallGuard: StallGuard;
-  /** The last failure and when it happened (the `lastError` setter records both). */
-  #lastError: { message: string; at: number } | undefined;
-  get lastError(): string | undefined {
-    return this.#lastError?.message;
-  }
-  set lastError(message: string | undefined) {
-    this.#lastError = message === undefined ? undefined : { message, at: this.#clock.now() };
-  }
-  get lastErrorAt(): number | undefined {
-    return this.#lastError?.at;
-  }
+  readonly lastError = new LastError(() => this.#clock.now());
   /** Thumbprint of the certificate the server had when last connected (secured links). */
   #serverCertificate: string | null = null;
   /** The certificate refused since the last connection, reported once. */
@@ -246,7 +237,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     client.on("backoff", (count: number, delay: number) => {
       if (generation !== this.#generation) return;
       if (s.index === 0) this.#canonical.primaryUnavailable();
-      this.lastError = `connection attempt ${count + 1} failed, next in ${delay} ms`;
+      this.lastError.set(`connection attempt ${count + 1} failed, next in ${delay} ms`);
       if (this.#state !== "lost") this.#setState("lost", "cannot connect");
     });
     client.on("connection_lost", () => {
@@ -314,7 +305,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     } catch (error) {
       if (generation !== this.#generation) return;
       // connect() retries forever; reaching here means the session or subscription failed.
-      this.lastError = this.#refused?.message ?? (error instanceof Error ? error.message : String(error));
+      this.lastError.set(this.#refused?.message ?? (error instanceof Error ? error.message : String(error)));
       if (!this.#refused) this.#logger.warn({ err: error }, "upstream session setup failed; retrying");
       if (s.index === 0) this.#canonical.primaryUnavailable();
       await this.#disconnect("setup failed");
@@ -404,7 +395,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     const first = this.#refused?.thumbprint !== thumbprint;
     const message = refusalMessage(thumbprint, previous, status);
     this.#refused = { thumbprint, message };
-    this.lastError = message;
+    this.lastError.set(message);
     if (first) {
       this.#logger.warn({ thumbprint, previous, status }, message);
       const { index: server, url } = this.settings;
@@ -428,7 +419,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   }
 
   #lose(reason: string): void {
-    this.lastError = reason;
+    this.lastError.set(reason);
     if (this.#state === "stopped" || this.#state === "idle") return;
     this.#probe?.invalidate();
     this.#setState("lost", reason);

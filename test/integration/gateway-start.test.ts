@@ -170,6 +170,7 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
           lastFailover: status.pairs[0]!.lastFailover,
           addressSpace: "mirrored",
           monitoredItems: status.pairs[0]!.monitoredItems,
+          hotBufferOverflows: 0,
           servers: sims.map((s, i) => ({
             url: s.endpointUrl,
             name: `127.0.0.1:${s.port}`,
@@ -179,6 +180,8 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
             serverState: "Running",
             serviceLevel: 255,
             lastError: null,
+            lastErrorAt: null,
+            lastErrorCurrent: false,
             monitoredItems: status.pairs[0]!.servers[i]!.monitoredItems,
           })),
         },

@@ -68,6 +68,8 @@ test("GET /health, /ready and /api/status answer with the running pair", opts, a
   assert.deepEqual(Object.keys(pair.servers[0]).sort(), [
     "active",
     "lastError",
+    "lastErrorAt",
+    "lastErrorCurrent",
     "monitoredItems",
     "name",
     "role",
