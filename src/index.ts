@@ -17,6 +17,7 @@ export type {
   PairStatus,
   RecoveredEvent,
   RedundantClientEvents,
+  ServerFactsEvent,
   ServerStatus,
   StateChangeEvent,
 } from "./client/types.ts";

@@ -4,8 +4,8 @@
  * that an upgrade has one file to review and `test/unit/node-opcua-private.test.ts` (one contract
  * per use) to run.
  *
- * Every member is checked before it is used: the prototype members once, on the first use of any
- * accessor (`checkNodeOpcuaPrivates`), the instance fields when the object first reaches us (a
+ * Every member is checked before it is used: the prototype members once, when the first upstream
+ * link is constructed (`checkNodeOpcuaPrivates`, also run by every accessor), the instance fields when the object first reaches us (a
  * session, a subscription, a transport, a variable: when a link connects or a pair starts). A
  * renamed or removed member is a `RedundancyError` `ERR_NODE_OPCUA_INTERNALS` then, never a
  * silent no-op later. node-opcua is pinned to an exact version (README, Development).

@@ -12,7 +12,7 @@ import {
 import type { Clock } from "../clock.ts";
 import type { UpstreamSecurity, UpstreamUser } from "../config/schema-security.ts";
 import type { Logger } from "../log.ts";
-import { setBeforeSubscriptionRecreate } from "../node-opcua-private.ts";
+import { checkNodeOpcuaPrivates, setBeforeSubscriptionRecreate } from "../node-opcua-private.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
 import { breakChannel, TransportTracker, withTimeout } from "./channel.ts";
 import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
@@ -146,6 +146,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     options: { logger: Logger; clock: Clock; namespaces?: CanonicalNamespaces },
   ) {
     super();
+    checkNodeOpcuaPrivates(); // a node-opcua without the members this version uses fails here, coded
     this.settings = settings;
     this.#logger = options.logger.child({ server: settings.index, url: settings.url });
     this.#clock = options.clock;
