@@ -14,7 +14,8 @@ test("hot mode: a full standby buffer counts the values a failover then loses", 
   const rig = await startRig({ mode: "hot", pair: { hot: { bufferSize: 1 } } });
   t.after(() => rig.dispose());
   await rig.counter.waitForMore(10, 10_000);
-  assert.equal(rig.client.status().hotBufferOverflows, 0, "nothing dropped while the primary delivers");
+  // A loaded machine may let the secondary run 2 values ahead already (an honest overflow too).
+  const before = rig.client.status().hotBufferOverflows;
   const from = rig.counter.count;
 
   // The primary freezes: no value from it, while the secondary's values pile up in a 1-value buffer.
@@ -23,10 +24,10 @@ test("hot mode: a full standby buffer counts the values a failover then loses", 
   await rig.counter.waitForMore(5, 10_000, "values from the secondary");
   rig.sims[0]!.thaw();
 
-  const overflows = rig.client.status().hotBufferOverflows;
+  const overflows = rig.client.status().hotBufferOverflows - before;
   const { lost } = rig.counter.report(from - 1);
   process.stdout.write(`# frozen primary, bufferSize 1: ${overflows} overflow(s), ${lost} value(s) lost\n`);
-  assert.ok(overflows > 0, "the dropped standby values are counted");
+  assert.ok(overflows > 0, "the standby values dropped during the outage are counted");
   assert.ok(lost > 0, "and they are lost downstream");
   assert.ok(overflows >= lost, `every lost value was an overflow (${overflows} ≥ ${lost})`);
 });
