@@ -8,6 +8,7 @@ import {
   DataType,
   type OPCUAServer,
   RegisterServerMethod,
+  StatusCodes,
   type UAVariable,
   Variant,
 } from "node-opcua";
@@ -21,6 +22,8 @@ import { pkiStoreFolder } from "../security/gateway-pki.ts";
 import { applyRolePermissions } from "../security/roles.ts";
 import { QuotaOpcUaServer } from "../security/session-quota.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
+import { bindConditionMethods } from "./condition-methods.ts";
+import { createEventForwarding, type EventForwarding } from "./event-items.ts";
 import { forwardHistoryRead } from "./history-forwarding.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
@@ -48,6 +51,8 @@ export class PairServer {
   #options: PairServerOptions;
   readonly #logger: Logger;
   readonly #hooks: MonitoredItemHooks;
+  readonly #events: EventForwarding;
+  #namespaceMap: NamespaceMap | null = null;
   #server: OPCUAServer | null = null;
   #mirror: MirrorIndex | null = null;
   #mirroring: Promise<void> | null = null;
@@ -62,6 +67,12 @@ export class PairServer {
       this.client,
       { logger: this.#logger },
     );
+    this.#events = createEventForwarding({
+      addressSpace: () => this.#server?.engine.addressSpace ?? null,
+      namespaces: () => this.#namespaceMap,
+      port: this.client,
+      logger: this.#logger,
+    });
   }
 
   /** The engine for a pair configuration (at start, and when a reload changes the servers). */
@@ -105,14 +116,24 @@ export class PairServer {
       port: listen.port,
       hostname: listen.host === "0.0.0.0" ? undefined : listen.host,
       registerServerMethod: RegisterServerMethod.HIDDEN,
-      onCreateMonitoredItem: this.#hooks.onCreateMonitoredItem,
-      onDeleteMonitoredItem: this.#hooks.onDeleteMonitoredItem,
+      onCreateMonitoredItem: async (subscription, item) =>
+        (await this.#events.onCreate(subscription, item))
+          ? StatusCodes.Good
+          : this.#hooks.onCreateMonitoredItem(subscription, item),
+      onDeleteMonitoredItem: async (subscription, item) => {
+        this.#events.release(item);
+        return this.#hooks.onDeleteMonitoredItem(subscription, item);
+      },
     });
     this.#server = server;
     await server.initialize();
     reserveOwnNamespaceIds(server);
     applyRolePermissions(server.engine.addressSpace!, this.#options.pair.security);
     this.#bindServiceLevel(server);
+    bindConditionMethods(server.engine.addressSpace!, this.#events, this.client, () => {
+      const map = this.#namespaceMap;
+      return map ? { toUpstream: (nodeId) => map.toUpstream(nodeId), remap: map.valueRemap() } : null;
+    });
     forwardHistoryRead(
       server.engine,
       (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
@@ -160,6 +181,7 @@ export class PairServer {
     this.#redundancyNodes = null;
     if (delayMs > 0) await shutdown;
     this.#hooks.close();
+    this.#events.close();
     await this.client.stop();
     await shutdown;
     this.#server = null;
@@ -206,6 +228,7 @@ export class PairServer {
     const map = new NamespaceMap(snapshot.namespaceUris, downstreamUris());
     const mirror = await buildMirror(addressSpace, snapshot, map);
     const remap = map.valueRemap();
+    this.#namespaceMap = map;
     for (const { variable, upstreamNodeId } of mirror.variables.values()) {
       bindMirroredVariable(
         variable,

@@ -7,6 +7,7 @@ import {
   type ClientMonitoredItem,
   type ClientSession,
   type ClientSubscription,
+  ContentFilter,
   type ContentFilterOptions,
   constructEventFilter,
   type EventFilter,
@@ -108,7 +109,7 @@ export function alarmFilter(where?: ContentFilterOptions): EventFilter {
   conditionId.typeDefinitionId = resolveNodeId("i=2782");
   conditionId.browsePath = [];
   conditionId.attributeId = AttributeIds.NodeId;
-  if (where) (filter as { whereClause: unknown }).whereClause = where;
+  if (where) filter.whereClause = new ContentFilter(where);
   return filter;
 }
 
