@@ -6,9 +6,12 @@
 import {
   type AddressSpace,
   DataType,
+  type Namespace,
+  NodeClass,
   type OPCUAServer,
   RegisterServerMethod,
   StatusCodes,
+  type UAObject,
   type UAVariable,
   Variant,
 } from "node-opcua";
@@ -24,12 +27,13 @@ import { QuotaOpcUaServer } from "../security/session-quota.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
 import { bindConditionMethods } from "./condition-methods.ts";
 import { createEventForwarding, type EventForwarding } from "./event-items.ts";
+import { raiseGatewayEvents } from "./gateway-events.ts";
 import { forwardHistoryRead } from "./history-forwarding.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
 import { NamespaceMap } from "./namespace-map.ts";
 import { PairEngine } from "./pair-engine.ts";
-import { installRedundancyNodes } from "./redundancy-nodes.ts";
+import { gatewayNamespaceUri, installRedundancyNodes } from "./redundancy-nodes.ts";
 import { gatewayServerSettings } from "./server-settings.ts";
 import { pairServiceLevel } from "./service-level.ts";
 import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
@@ -57,6 +61,7 @@ export class PairServer {
   #mirror: MirrorIndex | null = null;
   #mirroring: Promise<void> | null = null;
   #redundancyNodes: { dispose(): void } | null = null;
+  #gatewayEvents: (() => void) | null = null;
 
   constructor(options: PairServerOptions) {
     this.#options = options;
@@ -179,6 +184,8 @@ export class PairServer {
     const shutdown = this.#server?.shutdown(delayMs);
     this.#redundancyNodes?.dispose();
     this.#redundancyNodes = null;
+    this.#gatewayEvents?.();
+    this.#gatewayEvents = null;
     if (delayMs > 0) await shutdown;
     this.#hooks.close();
     this.#events.close();
@@ -244,6 +251,7 @@ export class PairServer {
     this.#mirror = this.#mirror ? mergeMirrors(this.#mirror, mirror) : mirror;
     // The gateway's own namespace comes after the mirrored ones: installed with the first mirror.
     this.#redundancyNodes ??= installRedundancyNodes(server, this.client, this.#options.pair.name);
+    this.#gatewayEvents ??= this.#raiseGatewayEvents(addressSpace);
     applyRolePermissions(addressSpace, this.#options.pair.security);
     this.#logger.info(
       {
@@ -255,6 +263,15 @@ export class PairServer {
       "address space mirrored",
     );
     for (const skip of mirror.skipped.slice(0, 20)) this.#logger.warn(skip, "node not mirrored");
+  }
+
+  /** The pair's diagnostics as OPC UA events on its object (gateway-events.ts). */
+  #raiseGatewayEvents(addressSpace: AddressSpace): (() => void) | null {
+    const name = this.#options.pair.name;
+    const namespace = addressSpace.getNamespace(gatewayNamespaceUri(name));
+    const pairObject = namespace?.findNode(`s=${name}`);
+    if (!namespace || pairObject?.nodeClass !== NodeClass.Object) return null;
+    return raiseGatewayEvents(namespace as Namespace, pairObject as UAObject, this.client, name);
   }
 
   /** Server.ServiceLevel follows the pair: the active server's level, 1 while none is active. */
