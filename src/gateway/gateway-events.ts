@@ -33,8 +33,14 @@ export const GATEWAY_EVENT_TYPES = {
 type Kind = keyof typeof GATEWAY_EVENT_TYPES;
 
 interface EventSource {
-  on<E extends keyof RedundantClientEvents>(event: E, listener: (...args: RedundantClientEvents[E]) => void): unknown;
-  off<E extends keyof RedundantClientEvents>(event: E, listener: (...args: RedundantClientEvents[E]) => void): unknown;
+  on<E extends keyof RedundantClientEvents>(
+    event: E,
+    listener: (...args: RedundantClientEvents[E]) => void,
+  ): unknown;
+  off<E extends keyof RedundantClientEvents>(
+    event: E,
+    listener: (...args: RedundantClientEvents[E]) => void,
+  ): unknown;
 }
 
 const PLANNED = new Set(["operator", "failback", "manual"]);
@@ -91,14 +97,32 @@ export function raiseGatewayEvents(
     allServersLost: (e) =>
       raise("allLost", 900, `pair ${pairName}: every server lost: ${e.reason} (${e.detail})`, "", e.reason),
     recovered: (e) =>
-      raise("recovered", 300, `pair ${pairName}: ${e.server} serves again after ${e.downMs} ms`, e.server, "recovered"),
+      raise(
+        "recovered",
+        300,
+        `pair ${pairName}: ${e.server} serves again after ${e.downMs} ms`,
+        e.server,
+        "recovered",
+      ),
     linkStateChanged: (e) => {
       if (e.to !== "lost" && !(e.to === "connected" && e.from === "lost")) return;
       const lost = e.to === "lost";
-      raise("link", lost ? 500 : 200, `pair ${pairName}: link to ${e.url} ${lost ? "lost" : "connected again"}: ${e.reason}`, e.url, e.reason);
+      raise(
+        "link",
+        lost ? 500 : 200,
+        `pair ${pairName}: link to ${e.url} ${lost ? "lost" : "connected again"}: ${e.reason}`,
+        e.url,
+        e.reason,
+      );
     },
     gap: (e) =>
-      raise("gap", 400, `pair ${pairName}: notifications lost upstream on ${e.server} (${e.cause}), recovered by ${e.recovered}`, e.server, e.cause),
+      raise(
+        "gap",
+        400,
+        `pair ${pairName}: notifications lost upstream on ${e.server} (${e.cause}), recovered by ${e.recovered}`,
+        e.server,
+        e.cause,
+      ),
     certificateRefused: (e) => raise("certificate", 700, e.message, e.server, e.status),
   };
   for (const [event, listener] of Object.entries(listeners)) {

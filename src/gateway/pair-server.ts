@@ -26,6 +26,7 @@ import { applyRolePermissions } from "../security/roles.ts";
 import { QuotaOpcUaServer } from "../security/session-quota.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
 import { bindConditionMethods } from "./condition-methods.ts";
+import { eventHistoryRemap, eventHistoryTarget } from "./event-history.ts";
 import { createEventForwarding, type EventForwarding } from "./event-items.ts";
 import { raiseGatewayEvents } from "./gateway-events.ts";
 import { forwardHistoryRead } from "./history-forwarding.ts";
@@ -141,8 +142,11 @@ export class PairServer {
     });
     forwardHistoryRead(
       server.engine,
-      (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
+      (nodeId) =>
+        this.#mirror?.variables.get(nodeId.toString()) ??
+        eventHistoryTarget(server.engine.addressSpace?.findNode(nodeId) ?? null, nodeId, this.#namespaceMap),
       this.client,
+      eventHistoryRemap(() => this.#namespaceMap),
     );
     const cached = this.#options.cacheFile ? await loadSnapshot(this.#options.cacheFile) : undefined;
     if (cached) await this.#install(cached, "cache");

@@ -15,7 +15,13 @@ import {
   type AddressSpace,
   DataType,
   EventNotifierFlags,
+  extractEventFields,
+  HistoryReadResult,
+  type IEventData,
   LocalizedText,
+  ReadEventDetails,
+  resolveNodeId,
+  SessionContext,
   StatusCodes,
   type UAObject,
   type UAVariable,
@@ -67,7 +73,7 @@ export function buildAlarms(
     componentOf: simulation,
     nodeId: "s=Tank",
     browseName: "Tank",
-    eventNotifier: EventNotifierFlags.SubscribeToEvents,
+    eventNotifier: EventNotifierFlags.SubscribeToEvents | EventNotifierFlags.HistoryRead,
     eventSourceOf: server,
   });
   const level = namespace.addVariable({
@@ -102,6 +108,7 @@ export function buildAlarms(
     return info;
   };
 
+  keepEventHistory(tank, () => tickTime);
   const eventTicks = options.eventMs > 0 ? Math.max(1, Math.round(options.eventMs / options.tickMs)) : 0;
   const cycleTicks =
     options.alarmCycleMs > 0 ? Math.max(2, Math.round(options.alarmCycleMs / options.tickMs)) : 0;
@@ -133,4 +140,39 @@ export function buildAlarms(
       }
     },
   };
+}
+
+/** How many of the tank's events its event history keeps. */
+const EVENT_HISTORY = 2000;
+
+/**
+ * The tank's event history (HistoryRead with ReadEventDetails): its last events, their fields per
+ * the request's select clauses (no where clause, no continuation points: a test server).
+ */
+function keepEventHistory(tank: UAObject, tickTime: () => Date | null): void {
+  const history: { time: number; data: IEventData }[] = [];
+  tank.on("event", (data: IEventData) => {
+    history.push({ time: (tickTime() ?? new Date()).getTime(), data });
+    if (history.length > EVENT_HISTORY) history.shift();
+  });
+  (tank as unknown as { historyRead: (...args: unknown[]) => Promise<HistoryReadResult> }).historyRead =
+    async (_context: unknown, details: unknown) => {
+      if (!(details instanceof ReadEventDetails) || !details.filter) {
+        return new HistoryReadResult({ statusCode: StatusCodes.BadHistoryOperationUnsupported });
+      }
+      const from = details.startTime?.getTime() ?? 0;
+      const to = details.endTime?.getTime() ?? Number.MAX_SAFE_INTEGER;
+      const selected = history.filter((h) => h.time >= from && h.time <= to);
+      const limit = details.numValuesPerNode > 0 ? details.numValuesPerNode : selected.length;
+      const events = selected.slice(0, limit).map((h) => ({
+        eventFields: extractEventFields(
+          SessionContext.defaultContext,
+          details.filter?.selectClauses ?? [],
+          h.data,
+        ),
+      }));
+      // HistoryEvent (DataType i=659): node-opcua has its class but does not export it
+      const historyData = tank.addressSpace.constructExtensionObject(resolveNodeId("i=659"), { events });
+      return new HistoryReadResult({ statusCode: StatusCodes.Good, historyData });
+    };
 }

@@ -11,7 +11,9 @@ import {
   DataType,
   type EventFilter,
   FilterOperator,
+  HistoryReadRequest,
   LiteralOperand,
+  ReadEventDetails,
   resolveNodeId,
   SimpleAttributeOperand,
   TimestampsToReturn,
@@ -208,4 +210,28 @@ test("Acknowledge through the gateway acknowledges upstream", options, async () 
   );
   const unknown = await viaGateway.acknowledge(acked!.conditionId!, "00112233445566778899", "stale");
   assert.equal(unknown.name, "BadEventIdUnknown", "the upstream's status as it is");
+});
+
+test("HistoryRead of events is forwarded to the active server", options, async () => {
+  const end = new Date(Date.now() - 200);
+  const request = () =>
+    new HistoryReadRequest({
+      historyReadDetails: new ReadEventDetails({
+        startTime: new Date(end.getTime() - 3000),
+        endTime: end,
+        numValuesPerNode: 0,
+        filter: alarmFilter(),
+      }),
+      timestampsToReturn: TimestampsToReturn.Neither,
+      nodesToRead: [{ nodeId: "ns=1;s=Tank" }],
+    });
+  const [gatewayAnswer] = (await viaGateway.session.historyRead(request())).results ?? [];
+  const [directAnswer] = (await direct.session.historyRead(request())).results ?? [];
+  assert.equal(gatewayAnswer?.statusCode.name, "Good");
+  const ids = (r: typeof gatewayAnswer) =>
+    ((r?.historyData as unknown as { events?: { eventFields: Variant[] }[] })?.events ?? []).map((e) =>
+      (e.eventFields[0]?.value as Buffer).toString("hex"),
+    );
+  assert.ok(ids(directAnswer).length >= 1, "the tank's events in the window");
+  assert.deepEqual(ids(gatewayAnswer), ids(directAnswer), "the upstream's event history, its EventIds");
 });
