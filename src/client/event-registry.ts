@@ -22,7 +22,7 @@
  */
 import type { EventFilter, NodeId, StatusCode, Variant } from "node-opcua";
 import { StatusCodes } from "node-opcua";
-import type { Mode } from "../redundancy/types.ts";
+import type { Mode, PairState } from "../redundancy/types.ts";
 import {
   eventFilterKey,
   type HiddenFields,
@@ -38,6 +38,15 @@ export interface EventListener {
   onRefresh(phase: "start" | "end"): void;
   /** The upstream item was created (Good) or refused (its StatusCode). */
   onStatus?(status: StatusCode): void;
+}
+
+/** What the registry follows of its pair (RedundantClient): switches, every server lost. */
+export interface PairEvents {
+  on(event: "failover", listener: (e: { toIndex: number; fromIndex: number | null }) => void): unknown;
+  on(event: "recovered", listener: (e: { index: number }) => void): unknown;
+  on(event: "allServersLost", listener: () => void): unknown;
+  on(event: "stateChanged", listener: (e: { from: PairState; to: PairState }) => void): unknown;
+  status(): { activeIndex: number | null };
 }
 
 export interface EventHandle {
@@ -98,13 +107,21 @@ export class EventRegistry {
   /** Events delivered (for the demo's status line and /metrics). */
   delivered = 0;
 
-  constructor(links: readonly UpstreamLink[], options: { mode: Mode; bufferSize: number }) {
+  constructor(links: readonly UpstreamLink[], pair: PairEvents, options: { mode: Mode; bufferSize: number }) {
     this.#links = links;
     this.#mode = options.mode;
     this.#bufferSize = options.bufferSize;
+    // the first activation, failovers and failbacks, a server back after all were lost
+    pair.on("stateChanged", ({ from, to }) => {
+      const active = pair.status().activeIndex;
+      if (from === "starting" && to === "active" && active !== null) this.activate(active, null);
+    });
+    pair.on("failover", (e) => this.activate(e.toIndex, e.fromIndex));
+    pair.on("recovered", (e) => this.activate(e.index, null));
+    pair.on("allServersLost", () => this.lose());
     links.forEach((link, server) => {
-      link.on("event", (key, fields) => this.#onEvent(server, key, fields));
-      link.on("eventStatus", (key, status) => {
+      link.events.on("event", (key, fields) => this.#onEvent(server, key, fields));
+      link.events.on("eventStatus", (key, status) => {
         const entry = this.#entries.get(key);
         if (!entry || server !== this.#active) return;
         entry.status = status;
@@ -155,6 +172,7 @@ export class EventRegistry {
   /** The pair switched to `to` (from `from`, null after every server was lost). */
   activate(to: number, from: number | null): void {
     this.#active = to;
+    this.#setReporting(to);
     const generation = ++this.#generation;
     for (const entry of this.#entries.values()) {
       if (this.#mode === "hot" && from !== null) this.#backfill(entry, to);
@@ -166,8 +184,17 @@ export class EventRegistry {
   /** Every server lost: nothing is active; buffers go (what comes next is refreshed anyway). */
   lose(): void {
     this.#active = null;
+    this.#setReporting(null);
     this.#generation++;
     for (const entry of this.#entries.values()) entry.buffers.clear();
+  }
+
+  /** Warm standbys' event items are Disabled, like their value items (roles.ts isReporting). */
+  #setReporting(active: number | null): void {
+    this.#links.forEach((link, i) => {
+      const reporting = this.#mode !== "warm" || active === null || i === active;
+      link.events.setReporting(reporting).catch(() => undefined);
+    });
   }
 
   #onEvent(server: number, key: string, fields: Variant[]): void {

@@ -7,7 +7,6 @@ import {
   type CallMethodResult,
   type ClientSession,
   type DataValue,
-  type EventFilter,
   HistoryReadRequest,
   type HistoryReadRequestOptions,
   type HistoryReadResult,
@@ -28,7 +27,7 @@ import type { Decision, PairState, ServerFacts } from "../redundancy/types.ts";
 import { UpstreamLink } from "../upstream/link.ts";
 import { CanonicalNamespaces, type LinkNamespaces } from "../upstream/namespace-remap.ts";
 import { noCommunication } from "./data-values.ts";
-import { type EventHandle, type EventListener, EventRegistry } from "./event-registry.ts";
+import { EventRegistry } from "./event-registry.ts";
 import { ItemRegistry, type ValueListener } from "./item-registry.ts";
 import { MonitorItems } from "./monitor-items.ts";
 import { isReporting, linkRoles } from "./roles.ts";
@@ -63,7 +62,8 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   readonly #machine: RedundancyMachine;
   readonly #items: ItemRegistry;
   readonly #monitors: MonitorItems;
-  readonly #events: EventRegistry;
+  /** Event subscriptions: `events.acquire(notifier, filter, listener)` (event-registry.ts). */
+  readonly events: EventRegistry;
   #state: PairState = "starting";
   /** Cold mode: standbys connected for health checks because the machine tried them. */
   readonly #coldStandbys = new Set<number>();
@@ -123,7 +123,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     // standbys' streams, in every mode what a recovering server republishes (§6.7) before the pair
     // makes it active again (with one server, or when it was the last one up).
     this.#items = new ItemRegistry(this.#links, { buffered: true, bufferSize: c.hot.bufferSize });
-    this.#events = new EventRegistry(this.#links, { mode: c.mode, bufferSize: c.hot.bufferSize });
+    this.events = new EventRegistry(this.#links, this, { mode: c.mode, bufferSize: c.hot.bufferSize });
     this.#monitors = new MonitorItems(
       this.#links,
       {
@@ -233,20 +233,6 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         this.#items.release(key, onValue);
       },
     };
-  }
-
-  /**
-   * Follow the events of a notifier (an Object with SubscribeToEvents) through `filter` (canonical
-   * namespace indices); equal filters share one upstream event item per server. See event-registry.ts.
-   */
-  monitorEvents(notifier: NodeIdLike, filter: EventFilter, listener: EventListener): EventHandle {
-    if (this.#state === "stopped") throw new RedundancyError("ERR_CLIENT_STOPPED", "the client is stopped");
-    return this.#events.acquire(resolveNodeId(notifier), filter, listener);
-  }
-
-  /** Events delivered to event listeners so far. */
-  get eventsDelivered(): number {
-    return this.#events.delivered;
   }
 
   read(nodes: readonly (ReadValueIdOptions | NodeIdLike)[], maxAge = 0): Promise<DataValue[]> {
@@ -395,7 +381,6 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     this.#outageSince = null;
     this.#lastActive = to;
     this.#items.forEachMirror((mirror) => mirror.activate(to));
-    this.#events.activate(to, wasLost ? null : from);
     this.#logger.info({ from, to, reason, detail }, "active server");
     if (wasLost) {
       const downMs = outageSince === null ? 0 : now - outageSince;
@@ -425,7 +410,6 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     this.#outageSince ??= now;
     const bad = noCommunication(now);
     this.#items.forEachMirror((mirror) => mirror.lose(bad));
-    this.#events.lose();
     this.#logger.warn({ detail: decision.detail }, "every server lost");
     this.#setState("allLost", decision.detail);
     this.emit("allServersLost", { reason: decision.reason, detail: decision.detail, at: new Date(now) });
@@ -448,7 +432,6 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
           this.#logger.warn({ err: error, server: i }, "cannot change monitoring mode");
         });
       }
-      link.events.setReporting(reporting).catch(() => undefined);
       link
         .setRole(roles[i]!)
         .catch((error: unknown) => this.#logger.error({ err: error }, "link role change failed"));

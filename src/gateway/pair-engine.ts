@@ -22,6 +22,7 @@ import type {
   StatusCode,
   WriteValueOptions,
 } from "node-opcua";
+import { resolveNodeId } from "node-opcua";
 import type { EventHandle, EventListener } from "../client/event-registry.ts";
 import type { RedundantClient } from "../client/redundant-client.ts";
 import type { MonitorHandle, MonitorOptions, PairStatus, RedundantClientEvents } from "../client/types.ts";
@@ -160,13 +161,13 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
     };
   }
 
-  /** Events of a notifier (RedundantClient.monitorEvents); moves to the new client at a reload. */
+  /** Events of a notifier (RedundantClient.events, canonical NodeIds); moves to the new client at a reload. */
   monitorEvents(notifier: NodeIdLike, filter: EventFilter, listener: EventListener): EventHandle {
     const registration = {
       notifier,
       filter,
       listener,
-      handle: this.#client.monitorEvents(notifier, filter, listener),
+      handle: this.#client.events.acquire(resolveNodeId(notifier), filter, listener),
     };
     this.#eventRegistrations.add(registration);
     return {
@@ -176,11 +177,6 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
         registration.handle.stop();
       },
     };
-  }
-
-  /** Events delivered to the gateway's event items (for the demo and /metrics). */
-  get eventsDelivered(): number {
-    return this.#client.eventsDelivered;
   }
 
   /**
@@ -215,8 +211,8 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
     // event items move at once: the new servers' retained conditions, framed, rebuild alarm lists
     for (const registration of this.#eventRegistrations) {
       registration.handle.stop();
-      registration.handle = next.monitorEvents(
-        registration.notifier,
+      registration.handle = next.events.acquire(
+        resolveNodeId(registration.notifier),
         registration.filter,
         registration.listener,
       );

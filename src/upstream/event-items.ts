@@ -12,6 +12,7 @@
  * replays the retained conditions for one filter only, through a temporary item of its own and
  * ConditionRefresh2, so that one downstream client's refresh reaches no other client.
  */
+import { EventEmitter } from "node:events";
 import {
   AttributeIds,
   type ClientMonitoredItemBase,
@@ -29,6 +30,7 @@ import {
 import type { Logger } from "../log.ts";
 import { refreshSubscription } from "./condition-refresh.ts";
 import { type NamespaceIndexMap, remapEventFilter, remapFieldVariant } from "./event-filter.ts";
+import type { UpstreamItemSet } from "./item-set.ts";
 import type { LinkNamespaces } from "./namespace-remap.ts";
 
 export interface EventItemSpec {
@@ -110,10 +112,15 @@ async function deleteEventItem(
   table._remove(item);
 }
 
-export class UpstreamEventItems {
+export interface EventItemEvents {
+  /** An event of an item (fields in canonical namespace indices). */
+  event: [key: string, fields: Variant[]];
+  /** An item was created (Good) or refused (the server's StatusCode). */
+  eventStatus: [key: string, status: StatusCode];
+}
+
+export class UpstreamEventItems extends EventEmitter<EventItemEvents> {
   readonly #items = new Map<string, EventRecord>();
-  readonly #onEvent: (key: string, fields: Variant[]) => void;
-  readonly #onStatus: (key: string, status: StatusCode) => void;
   readonly #logger: Logger;
   readonly #namespaces: LinkNamespaces;
   #subscription: ClientSubscription | null = null;
@@ -121,14 +128,8 @@ export class UpstreamEventItems {
   /** Refreshes of the link's subscription, one after the other. */
   #refreshing: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    onEvent: (key: string, fields: Variant[]) => void,
-    onStatus: (key: string, status: StatusCode) => void,
-    logger: Logger,
-    namespaces: LinkNamespaces,
-  ) {
-    this.#onEvent = onEvent;
-    this.#onStatus = onStatus;
+  constructor(logger: Logger, namespaces: LinkNamespaces) {
+    super();
     this.#logger = logger;
     this.#namespaces = namespaces;
   }
@@ -268,7 +269,7 @@ export class UpstreamEventItems {
     } catch (error) {
       record.failed = true;
       this.#logger.warn({ item: key, err: error }, "cannot create upstream event item");
-      if (this.#items.get(key) === record) this.#onStatus(key, statusFromError(error));
+      if (this.#items.get(key) === record) this.emit("eventStatus", key, statusFromError(error));
       return;
     }
     if (this.#subscription !== subscription || this.#items.get(key) !== record) {
@@ -278,7 +279,7 @@ export class UpstreamEventItems {
     if (!monitored.statusCode.isGood()) {
       record.failed = true;
       this.#logger.warn({ item: key, status: monitored.statusCode.name }, "upstream refused an event item");
-      this.#onStatus(key, monitored.statusCode);
+      this.emit("eventStatus", key, monitored.statusCode);
       return;
     }
     record.monitored = monitored;
@@ -286,13 +287,42 @@ export class UpstreamEventItems {
     const { toCanonical } = indexMaps(this.#namespaces);
     monitored.on("changed", (fields: unknown) => {
       if (this.#items.get(key) !== record) return;
-      this.#onEvent(
+      this.emit(
+        "event",
         key,
         (fields as Variant[]).map((v) => remapFieldVariant(v, toCanonical)),
       );
     });
-    this.#onStatus(key, StatusCodes.Good);
+    this.emit("eventStatus", key, StatusCodes.Good);
     if (this.#mode !== MonitoringMode.Reporting)
       await monitored.setMonitoringMode(this.#mode).catch(() => undefined);
   }
+}
+
+/**
+ * Event items that follow a link's value items: carried on the same subscription, attached,
+ * detached (deleted upstream or forgotten) and retried together with them, so that the link
+ * needs no code of its own for them.
+ */
+export function followItemSet(
+  items: UpstreamItemSet,
+  logger: Logger,
+  namespaces: LinkNamespaces,
+): UpstreamEventItems {
+  const events = new UpstreamEventItems(logger, namespaces);
+  const attach = items.attach.bind(items);
+  const detach = items.detach.bind(items);
+  const retryFailed = items.retryFailed.bind(items);
+  items.attach = (subscription) => {
+    attach(subscription);
+    events.attach(subscription);
+  };
+  items.detach = async (options) => {
+    await Promise.all([detach(options), events.detach(options)]);
+  };
+  items.retryFailed = () => {
+    retryFailed();
+    events.retryFailed();
+  };
+  return events;
 }

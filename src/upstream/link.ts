@@ -7,9 +7,7 @@ import {
   type DataValue,
   OPCUAClient,
   ServerState,
-  type StatusCode,
   TimestampsToReturn,
-  type Variant,
 } from "node-opcua";
 import type { Clock } from "../clock.ts";
 import type { UpstreamSecurity, UpstreamUser } from "../config/schema-security.ts";
@@ -17,7 +15,7 @@ import type { Logger } from "../log.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
 import { breakChannel, TransportTracker, withTimeout } from "./channel.ts";
 import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
-import { UpstreamEventItems } from "./event-items.ts";
+import { followItemSet, type UpstreamEventItems } from "./event-items.ts";
 import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { readOperationLimits } from "./item-batches.ts";
@@ -90,10 +88,6 @@ export interface LinkEvents {
   gap: [LinkGap];
   state: [LinkStateChange];
   value: [key: string, value: DataValue];
-  /** An event of an event item (fields in canonical namespace indices). */
-  event: [key: string, fields: Variant[]];
-  /** An event item was created (Good) or refused (the server's StatusCode). */
-  eventStatus: [key: string, status: StatusCode];
 }
 
 const ServerStateNodeId = "i=2259";
@@ -112,7 +106,6 @@ const ServiceLevelNodeId = "i=2267";
 export class UpstreamLink extends EventEmitter<LinkEvents> {
   readonly settings: LinkSettings;
   readonly items: UpstreamItemSet;
-  /** Event monitored items (event-items.ts), carried like the value items. */
   readonly events: UpstreamEventItems;
   readonly #logger: Logger;
   readonly #clock: Clock;
@@ -163,12 +156,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       (nodeId) => this.namespaces.toLink(nodeId),
       { requestTimeoutMs: settings.requestTimeoutMs, defaultQueueSize: settings.subscription.queueSize },
     );
-    this.events = new UpstreamEventItems(
-      (key, fields) => this.emit("event", key, fields),
-      (key, status) => this.emit("eventStatus", key, status),
-      this.#logger,
-      this.namespaces,
-    );
+    this.events = followItemSet(this.items, this.#logger, this.namespaces);
     const r = settings.reconnect;
     this.#stallGuard = new StallGuard(
       Math.max(15_000, 3 * (r.maxDelayMs + this.#transportTimeoutMs())),
@@ -203,14 +191,9 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.#role = role;
     if (role === "off") return this.#disconnect("role off");
     if (previous === "off") return this.#connect();
-    if (role === "full" && this.#subscription) {
-      this.items.attach(this.#subscription);
-      this.events.attach(this.#subscription);
-    }
-    if (role === "watch") {
-      await this.events.detach({ deleteUpstream: true });
+    if (role === "full" && this.#subscription) this.items.attach(this.#subscription);
+    if (role === "watch")
       await this.items.detach({ deleteUpstream: true, timeoutMs: this.settings.statusQuery.timeoutMs });
-    }
   }
 
   async stop(): Promise<void> {
@@ -311,10 +294,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       this.#watch = new SubscriptionWatch(subscription, this.recovery, (gap) => {
         if (generation === this.#generation) void this.#onGap(gap, session);
       });
-      if (this.#role === "full") {
-        this.items.attach(subscription);
-        this.events.attach(subscription);
-      }
+      if (this.#role === "full") this.items.attach(subscription);
       this.#probe = new HealthProbe({
         session,
         subscription,
@@ -395,10 +375,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       this.#updateFacts({ serverState: result.serverState, serviceLevel: result.serviceLevel });
       if (this.#state !== "connected") {
         this.#setState("connected", "status query answered");
-        if (this.#role === "full") {
-          this.items.retryFailed();
-          this.events.retryFailed();
-        }
+        if (this.#role === "full") this.items.retryFailed();
       }
       return;
     }
@@ -459,7 +436,6 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.#watch?.stop();
     this.#watch = null;
     await this.items.detach({ deleteUpstream: false, timeoutMs: 0 });
-    await this.events.detach({ deleteUpstream: false });
     const client = this.#client;
     const session = this.#session;
     this.#client = null;
