@@ -157,7 +157,8 @@ export class UpstreamEventItems extends EventEmitter<EventItemEvents> {
       record.failed = false;
     }
     if (options.deleteUpstream && subscription) {
-      await Promise.all(doomed.map((m) => deleteEventItem(subscription, m)));
+      // not awaited: the item leaves node-opcua's table only after a later publish (deleteEventItem)
+      for (const m of doomed) void deleteEventItem(subscription, m);
     }
   }
 
