@@ -19,6 +19,10 @@
  * delivered are delivered, in order, before its live stream. An event is "already delivered" when
  * one with equal EventType, SourceNode, Time, Message and ConditionId was (EventIds differ between
  * servers, so they cannot be compared).
+ * The same rule drops, for 10 s after a switch, a live event of the new active server that was
+ * already delivered (a server that lags the previous one at a planned switch); not condition
+ * events (the refresh after the switch states them anyway, and an Acknowledge may raise one that
+ * matches the previous on these fields) and not while a refresh replays conditions.
  */
 import type { EventFilter, NodeId, StatusCode, Variant } from "node-opcua";
 import { StatusCodes } from "node-opcua";
@@ -77,6 +81,8 @@ interface Entry {
 const REFRESH_START = "ns=0;i=2787";
 const REFRESH_END = "ns=0;i=2788";
 const DELIVERED_MEMORY = 2000;
+/** How long after a switch the new server's live events are compared with the delivered ones. */
+const DEDUPE_AFTER_SWITCH_MS = 10_000;
 
 function text(v: Variant): string {
   const value = v?.value as unknown;
@@ -104,6 +110,10 @@ export class EventRegistry {
   #active: number | null = null;
   /** Bumped at every switch: a refresh still running for an older one ends without effect. */
   #generation = 0;
+  /** A failover refresh is replaying conditions: events delivered before may come again, on purpose. */
+  #refreshing = false;
+  /** Until when (ms) live events are compared with delivered ones: shortly after a switch. */
+  #dedupeUntil = 0;
   /** Events delivered (for the demo's status line and /metrics). */
   delivered = 0;
 
@@ -173,6 +183,7 @@ export class EventRegistry {
   activate(to: number, from: number | null): void {
     this.#active = to;
     this.#setReporting(to);
+    if (from !== null) this.#dedupeUntil = Date.now() + DEDUPE_AFTER_SWITCH_MS;
     const generation = ++this.#generation;
     for (const entry of this.#entries.values()) {
       if (this.#mode === "hot" && from !== null) this.#backfill(entry, to);
@@ -211,7 +222,22 @@ export class EventRegistry {
       entry.buffers.set(server, buffer);
       return;
     }
-    this.#deliver(entry, own, fingerprint(hidden), timeOf(hidden));
+    const print = fingerprint(hidden);
+    const time = timeOf(hidden);
+    // a server made active while alive may still send what the previous one delivered (it lags)
+    const since = entry.lastDeliveredTime;
+    const isCondition = text(hidden.conditionId) !== "";
+    const recent = Date.now() < this.#dedupeUntil;
+    if (
+      recent &&
+      !isCondition &&
+      !this.#refreshing &&
+      since !== null &&
+      time <= since &&
+      entry.deliveredSet.has(print)
+    )
+      return;
+    this.#deliver(entry, own, print, time);
   }
 
   #deliver(entry: Entry, own: Variant[], print: string, time: number): void {
@@ -240,7 +266,12 @@ export class EventRegistry {
     await link.events.whenCreated(10_000);
     if (generation !== this.#generation) return;
     for (const entry of entries) for (const l of entry.listeners) l.onRefresh("start");
-    await link.events.conditionRefresh();
+    this.#refreshing = true;
+    try {
+      await link.events.conditionRefresh();
+    } finally {
+      this.#refreshing = false;
+    }
     for (const entry of entries) for (const l of entry.listeners) l.onRefresh("end");
   }
 

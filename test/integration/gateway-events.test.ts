@@ -235,3 +235,31 @@ test("HistoryRead of events is forwarded to the active server", options, async (
   assert.ok(ids(directAnswer).length >= 1, "the tank's events in the window");
   assert.deepEqual(ids(gatewayAnswer), ids(directAnswer), "the upstream's event history, its EventIds");
 });
+
+test(
+  "an operator failover with both servers up: no event lost or repeated, the alarms refreshed",
+  options,
+  async () => {
+    const pair = rig.gateway.pairs[0]!;
+    const mark = viaGateway.events.length;
+    pair.client.failover(1);
+    await viaGateway.waitForEvents(
+      (events) => events.slice(mark).some((e) => e.eventType === REFRESH_END && e.item === "server"),
+      15_000,
+      "the refresh after the switch",
+    );
+    const end = viaGateway.events.length;
+    await viaGateway.waitForEvents((events) => events.length > end + 20, 10_000, "live events after it");
+    // BaseEvents "Tick <counter>" every 5 ticks of 20 ms: consecutive ones differ by 5
+    const ticks = viaGateway.events
+      .filter((e) => e.item === "server" && e.eventType === BASE_EVENT)
+      .map((e) => Number(/^Tick (\d+)$/.exec(e.message ?? "")?.[1]));
+    const steps = ticks.slice(1).map((n, i) => n - ticks[i]!);
+    assert.deepEqual(
+      steps.filter((s) => s !== 5),
+      [],
+      `ticks around the switch: ${JSON.stringify(ticks.slice(-60))}`,
+    );
+    assert.equal(pair.status().activeIndex, 1);
+  },
+);
