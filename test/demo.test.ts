@@ -209,6 +209,7 @@ test("demo: the gateway fails over on a crash, fails back, loses nothing through
     const last = lines.filter((l) => / {2}state \w+ {2}Counter /.test(l)).at(-1)!;
     assert.match(last, /through the gateway: received [1-9]\d*, lost 0, duplicates 0/, context);
     assert.match(last, /engine: received [1-9]\d*, lost 0, duplicates 0/, context);
+    assert.match(last, /events [1-9]\d*/, `the simulators' events counted through the gateway${context}`);
     const summary = lines.find((l) => l.includes("summary:"));
     assert.ok(summary, `summary line${context}`);
     assert.match(

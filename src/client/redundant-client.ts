@@ -27,6 +27,7 @@ import type { Decision, PairState, ServerFacts } from "../redundancy/types.ts";
 import { UpstreamLink } from "../upstream/link.ts";
 import { CanonicalNamespaces, type LinkNamespaces } from "../upstream/namespace-remap.ts";
 import { noCommunication } from "./data-values.ts";
+import { EventRegistry } from "./event-registry.ts";
 import { ItemRegistry, type ValueListener } from "./item-registry.ts";
 import { MonitorItems } from "./monitor-items.ts";
 import { isReporting, linkRoles } from "./roles.ts";
@@ -62,6 +63,8 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   readonly #machine: RedundancyMachine;
   readonly #items: ItemRegistry;
   readonly #monitors: MonitorItems;
+  /** Event subscriptions: `events.acquire(notifier, filter, listener)` (event-registry.ts). */
+  readonly events: EventRegistry;
   #state: PairState = "starting";
   /** Cold mode: standbys connected for health checks because the machine tried them. */
   readonly #coldStandbys = new Set<number>();
@@ -121,6 +124,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     // standbys' streams, in every mode what a recovering server republishes (§6.7) before the pair
     // makes it active again (with one server, or when it was the last one up).
     this.#items = new ItemRegistry(this.#links, { buffered: true, bufferSize: c.hot.bufferSize });
+    this.events = new EventRegistry(this.#links, this, { mode: c.mode, bufferSize: c.hot.bufferSize });
     this.#monitors = new MonitorItems(
       this.#links,
       {

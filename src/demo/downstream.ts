@@ -8,6 +8,7 @@ import {
   type ClientMonitoredItem,
   type ClientSession,
   type ClientSubscription,
+  constructEventFilter,
   type DataValue,
   OPCUAClient,
   TimestampsToReturn,
@@ -20,6 +21,8 @@ export const COUNTER_NODE = "ns=1;s=Counter";
 export class DownstreamClient {
   readonly endpointUrl: string;
   readonly stats = new CounterStats();
+  /** Events received through the gateway on the Server object (the simulators' BaseEvents and alarm). */
+  events = 0;
   readonly #client: OPCUAClient;
   #session: ClientSession | null = null;
   #subscription: ClientSubscription | null = null;
@@ -71,6 +74,19 @@ export class DownstreamClient {
       { samplingInterval: 0, queueSize: 1000, discardOldest: true },
       TimestampsToReturn.Both,
     );
+    const events = await this.#subscription.monitor(
+      { nodeId: "i=2253", attributeId: AttributeIds.EventNotifier },
+      {
+        samplingInterval: 0,
+        queueSize: 1000,
+        discardOldest: true,
+        filter: constructEventFilter(["EventId"]),
+      },
+      TimestampsToReturn.Neither,
+    );
+    events.on("changed", () => {
+      this.events++;
+    });
     this.#item.on("changed", (value: DataValue) => {
       if (this.#closed) return;
       const note = this.stats.offer(value);

@@ -106,6 +106,7 @@ export class Printer {
     engine: CounterStats,
     downstream: CounterStats | string,
     sine: number | null,
+    events?: number,
   ): void {
     const active = pair.active === null ? this.style("red", "none") : this.label(pair.active);
     const counter = typeof downstream === "string" ? engine.last : (downstream.last ?? engine.last);
@@ -118,6 +119,7 @@ export class Printer {
         ? `through the gateway: ${downstream}`
         : `through the gateway: ${this.#counts(downstream)}`,
       this.style("dim", "engine: ") + this.#counts(engine),
+      ...(events === undefined ? [] : [`events ${events}`]),
     ];
     const servers = pair.servers
       .map((s, i) => `${i + 1}:${s.state}${s.serviceLevel === null ? "" : `/SL${s.serviceLevel}`}`)

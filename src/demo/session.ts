@@ -235,7 +235,8 @@ export async function runDemo(options: DemoOptions, printer: Printer, interactiv
       printer.problem(`the demo's downstream client cannot use ${url}: ${message(error)}`);
     }
   };
-  const showStatus = () => printer.status(client.status(), engine, probe.client?.stats ?? probe.state, sine);
+  const showStatus = () =>
+    printer.status(client.status(), engine, probe.client?.stats ?? probe.state, sine, probe.client?.events);
 
   let statusTimer: NodeJS.Timeout | undefined;
   let durationTimer: NodeJS.Timeout | undefined;

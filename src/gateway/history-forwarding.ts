@@ -33,6 +33,11 @@ export function forwardHistoryRead(
   engine: HistoryEngine,
   resolve: (downstreamNodeId: NodeId) => HistoryTarget | undefined,
   port: UpstreamPort,
+  /** Event history (ReadEventDetails): the filter to upstream indices, the answers back (event-history.ts). */
+  remap: {
+    details(details: HistoryReadRequest["historyReadDetails"]): HistoryReadRequest["historyReadDetails"];
+    result(result: HistoryReadResult): HistoryReadResult;
+  } = { details: (d) => d, result: (r) => r },
 ): () => void {
   const own = engine.historyRead;
   engine.historyRead = async (context, request) => {
@@ -53,7 +58,7 @@ export function forwardHistoryRead(
     const upstream = forwarded.length
       ? port
           .historyRead({
-            historyReadDetails: request.historyReadDetails,
+            historyReadDetails: remap.details(request.historyReadDetails),
             timestampsToReturn: request.timestampsToReturn,
             releaseContinuationPoints: request.releaseContinuationPoints,
             nodesToRead: forwarded.map(({ node, target }) => ({
@@ -66,8 +71,10 @@ export function forwardHistoryRead(
           .then(
             (answers) =>
               forwarded.forEach(({ index }, k) => {
-                results[index] =
-                  answers[k] ?? new HistoryReadResult({ statusCode: StatusCodes.BadInternalError });
+                const answer = answers[k];
+                results[index] = answer
+                  ? remap.result(answer)
+                  : new HistoryReadResult({ statusCode: StatusCodes.BadInternalError });
               }),
             (error: unknown) => {
               const statusCode = statusCodeOf(error);

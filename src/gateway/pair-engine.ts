@@ -14,6 +14,7 @@ import type {
   CallMethodRequestLike,
   CallMethodResult,
   DataValue,
+  EventFilter,
   HistoryReadRequestOptions,
   HistoryReadResult,
   NodeIdLike,
@@ -21,6 +22,8 @@ import type {
   StatusCode,
   WriteValueOptions,
 } from "node-opcua";
+import { resolveNodeId } from "node-opcua";
+import type { EventHandle, EventListener } from "../client/event-registry.ts";
 import type { RedundantClient } from "../client/redundant-client.ts";
 import type { MonitorHandle, MonitorOptions, PairStatus, RedundantClientEvents } from "../client/types.ts";
 import type { PairConfig } from "../config/schema.ts";
@@ -64,6 +67,12 @@ const HANDOVER_TIMEOUT_MS = 5000;
 export class PairEngine extends EventEmitter<RedundantClientEvents> {
   #client: RedundantClient;
   readonly #registrations = new Set<Registration>();
+  readonly #eventRegistrations = new Set<{
+    notifier: NodeIdLike;
+    filter: EventFilter;
+    listener: EventListener;
+    handle: EventHandle;
+  }>();
   #detach: () => void;
   /** Values delivered to the gateway by the pair's engine (for /metrics). */
   valuesForwarded = 0;
@@ -153,6 +162,24 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
     };
   }
 
+  /** Events of a notifier (RedundantClient.events, canonical NodeIds); moves to the new client at a reload. */
+  monitorEvents(notifier: NodeIdLike, filter: EventFilter, listener: EventListener): EventHandle {
+    const registration = {
+      notifier,
+      filter,
+      listener,
+      handle: this.#client.events.acquire(resolveNodeId(notifier), filter, listener),
+    };
+    this.#eventRegistrations.add(registration);
+    return {
+      refresh: () => registration.handle.refresh(),
+      stop: () => {
+        if (!this.#eventRegistrations.delete(registration)) return;
+        registration.handle.stop();
+      },
+    };
+  }
+
   /**
    * Switch to `next` (already started): every live monitor moves to it and events come from it.
    * The previous client keeps delivering each item until the streams line up (see #subscribe;
@@ -182,6 +209,16 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
     ]);
     clearTimeout(timer);
     for (const registration of this.#registrations) this.#retire(registration);
+    // event items move at once: the new servers' retained conditions, framed, rebuild alarm lists
+    for (const registration of this.#eventRegistrations) {
+      registration.handle.stop();
+      registration.handle = next.events.acquire(
+        resolveNodeId(registration.notifier),
+        registration.filter,
+        registration.listener,
+      );
+      void registration.handle.refresh();
+    }
     await previous.stop();
     // The downstream view changed at once (new servers): tell listeners like any state change.
     this.emit("stateChanged", {

@@ -6,8 +6,12 @@
 import {
   type AddressSpace,
   DataType,
+  type Namespace,
+  NodeClass,
   type OPCUAServer,
   RegisterServerMethod,
+  StatusCodes,
+  type UAObject,
   type UAVariable,
   Variant,
 } from "node-opcua";
@@ -22,12 +26,16 @@ import { pkiStoreFolder } from "../security/gateway-pki.ts";
 import { applyRolePermissions } from "../security/roles.ts";
 import { QuotaOpcUaServer } from "../security/session-quota.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
+import { bindConditionMethods } from "./condition-methods.ts";
+import { eventHistoryRemap, eventHistoryTarget } from "./event-history.ts";
+import { createEventForwarding, type EventForwarding } from "./event-items.ts";
+import { raiseGatewayEvents } from "./gateway-events.ts";
 import { forwardHistoryRead } from "./history-forwarding.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
 import { NamespaceMap } from "./namespace-map.ts";
 import { PairEngine } from "./pair-engine.ts";
-import { installRedundancyNodes } from "./redundancy-nodes.ts";
+import { gatewayNamespaceUri, installRedundancyNodes } from "./redundancy-nodes.ts";
 import { gatewayServerSettings } from "./server-settings.ts";
 import { pairServiceLevel } from "./service-level.ts";
 import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
@@ -49,10 +57,13 @@ export class PairServer {
   #options: PairServerOptions;
   readonly #logger: Logger;
   readonly #hooks: MonitoredItemHooks;
+  readonly #events: EventForwarding;
+  #namespaceMap: NamespaceMap | null = null;
   #server: OPCUAServer | null = null;
   #mirror: MirrorIndex | null = null;
   #mirroring: Promise<void> | null = null;
   #redundancyNodes: { dispose(): void } | null = null;
+  #gatewayEvents: (() => void) | null = null;
 
   constructor(options: PairServerOptions) {
     this.#options = options;
@@ -63,6 +74,12 @@ export class PairServer {
       this.client,
       { logger: this.#logger },
     );
+    this.#events = createEventForwarding({
+      addressSpace: () => this.#server?.engine.addressSpace ?? null,
+      namespaces: () => this.#namespaceMap,
+      port: this.client,
+      logger: this.#logger,
+    });
   }
 
   /** The engine for a pair configuration (at start, and when a reload changes the servers). */
@@ -106,18 +123,31 @@ export class PairServer {
       port: listen.port,
       hostname: listen.host === "0.0.0.0" ? undefined : listen.host,
       registerServerMethod: RegisterServerMethod.HIDDEN,
-      onCreateMonitoredItem: this.#hooks.onCreateMonitoredItem,
-      onDeleteMonitoredItem: this.#hooks.onDeleteMonitoredItem,
+      onCreateMonitoredItem: async (subscription, item) =>
+        (await this.#events.onCreate(subscription, item))
+          ? StatusCodes.Good
+          : this.#hooks.onCreateMonitoredItem(subscription, item),
+      onDeleteMonitoredItem: async (subscription, item) => {
+        this.#events.release(item);
+        return this.#hooks.onDeleteMonitoredItem(subscription, item);
+      },
     });
     this.#server = server;
     await server.initialize();
     reserveOwnNamespaceIds(server);
     applyRolePermissions(server.engine.addressSpace!, this.#options.pair.security);
     this.#bindServiceLevel(server);
+    bindConditionMethods(server.engine.addressSpace!, this.#events, this.client, () => {
+      const map = this.#namespaceMap;
+      return map ? { toUpstream: (nodeId) => map.toUpstream(nodeId), remap: map.valueRemap() } : null;
+    });
     forwardHistoryRead(
       server.engine,
-      (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
+      (nodeId) =>
+        this.#mirror?.variables.get(nodeId.toString()) ??
+        eventHistoryTarget(server.engine.addressSpace?.findNode(nodeId) ?? null, nodeId, this.#namespaceMap),
       this.client,
+      eventHistoryRemap(() => this.#namespaceMap),
     );
     const cached = this.#options.cacheFile ? await loadSnapshot(this.#options.cacheFile) : undefined;
     if (cached) await this.#install(cached, "cache");
@@ -159,8 +189,11 @@ export class PairServer {
     const shutdown = this.#server?.shutdown(delayMs);
     this.#redundancyNodes?.dispose();
     this.#redundancyNodes = null;
+    this.#gatewayEvents?.();
+    this.#gatewayEvents = null;
     if (delayMs > 0) await shutdown;
     this.#hooks.close();
+    this.#events.close();
     await this.client.stop();
     await shutdown;
     this.#server = null;
@@ -207,6 +240,7 @@ export class PairServer {
     const map = new NamespaceMap(snapshot.namespaceUris, downstreamUris());
     const mirror = await buildMirror(addressSpace, snapshot, map);
     const remap = map.valueRemap();
+    this.#namespaceMap = map;
     for (const { variable, upstreamNodeId } of mirror.variables.values()) {
       bindMirroredVariable(
         variable,
@@ -222,6 +256,7 @@ export class PairServer {
     this.#mirror = this.#mirror ? mergeMirrors(this.#mirror, mirror) : mirror;
     // The gateway's own namespace comes after the mirrored ones: installed with the first mirror.
     this.#redundancyNodes ??= installRedundancyNodes(server, this.client, this.#options.pair.name);
+    this.#gatewayEvents ??= this.#raiseGatewayEvents(addressSpace);
     applyRolePermissions(addressSpace, this.#options.pair.security);
     this.#logger.info(
       {
@@ -233,6 +268,15 @@ export class PairServer {
       "address space mirrored",
     );
     for (const skip of mirror.skipped.slice(0, 20)) this.#logger.warn(skip, "node not mirrored");
+  }
+
+  /** The pair's diagnostics as OPC UA events on its object (gateway-events.ts). */
+  #raiseGatewayEvents(addressSpace: AddressSpace): (() => void) | null {
+    const name = this.#options.pair.name;
+    const namespace = addressSpace.getNamespace(gatewayNamespaceUri(name));
+    const pairObject = namespace?.findNode(`s=${name}`);
+    if (!namespace || pairObject?.nodeClass !== NodeClass.Object) return null;
+    return raiseGatewayEvents(namespace as Namespace, pairObject as UAObject, this.client, name);
   }
 
   /** Server.ServiceLevel follows the pair: the active server's level, 1 while none is active. */

@@ -15,6 +15,7 @@ import {
 } from "node-opcua";
 import { RedundancyError } from "../errors.ts";
 import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "./address-space.ts";
+import { buildAlarms, type SimulatorAlarms } from "./alarms.ts";
 import { type BulkNodes, buildBulkNodes } from "./bulk.ts";
 import { buildExtraNamespaces, type NamespaceOrder } from "./namespaces.ts";
 import { createSimulatorCertificateManagers } from "./pki.ts";
@@ -54,6 +55,11 @@ export interface SimulatorOptions {
   maxNodesPerRead?: number;
   /** false: enforce maxMonitoredItemsPerCall without stating it in ServerCapabilities (default true). */
   advertiseLimits?: boolean;
+  /**
+   * Events and the tank alarm (alarms.ts): BaseEvent period (default 1000 ms, 0 = none), level
+   * cycle (default 20000 ms); false = neither (the alarm's nodes cost ~0.5 s of start-up).
+   */
+  events?: { eventMs?: number; alarmCycleMs?: number } | false;
 }
 
 export interface WriteLogEntry {
@@ -129,6 +135,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
   private nodes!: SimulationNodes;
   private standard!: StandardNodes;
   private bulk: BulkNodes | undefined;
+  private alarms: SimulatorAlarms | undefined;
 
   constructor(
     private readonly server: OPCUAServer,
@@ -137,6 +144,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     private readonly bulkCount = 0,
     private readonly namespaceOrder: NamespaceOrder = "normal",
     private readonly advertiseLimits = true,
+    private readonly events: { eventMs: number; alarmCycleMs: number } | false = false,
   ) {
     super();
   }
@@ -160,6 +168,12 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     this.standard = bindStandardNodes(this.server.engine, this.nodes.serviceLevel.get());
     if (!this.advertiseLimits) hideOperationLimits(addressSpace);
     if (this.bulkCount > 0) this.bulk = buildBulkNodes(addressSpace, this.bulkCount);
+    if (this.events) {
+      this.alarms = buildAlarms(addressSpace, folder as unknown as Parameters<typeof buildAlarms>[1], {
+        ...this.events,
+        tickMs: this.ticker.tickMs,
+      });
+    }
     this.publish();
     this.ticking = true;
     this.schedule();
@@ -239,6 +253,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
         tick.timestamp,
       );
       this.bulk?.publish(tick.counter, tick.timestamp);
+      this.alarms?.onTick(tick.counter, tick.timestamp);
     }
   }
 }
@@ -305,6 +320,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     Math.max(0, Math.floor(options.bulk ?? 0)),
     options.namespaceOrder,
     options.advertiseLimits ?? true,
+    options.events === false
+      ? false
+      : { eventMs: options.events?.eventMs ?? 1000, alarmCycleMs: options.events?.alarmCycleMs ?? 20000 },
   );
   try {
     await simulator.start(host);

@@ -16,6 +16,7 @@ import { checkNodeOpcuaPrivates, setBeforeSubscriptionRecreate } from "../node-o
 import type { ServerFacts } from "../redundancy/types.ts";
 import { breakChannel, TransportTracker, withTimeout } from "./channel.ts";
 import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
+import { followItemSet, type UpstreamEventItems } from "./event-items.ts";
 import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { readOperationLimits } from "./item-batches.ts";
@@ -108,6 +109,7 @@ const ServiceLevelNodeId = "i=2267";
 export class UpstreamLink extends EventEmitter<LinkEvents> {
   readonly settings: LinkSettings;
   readonly items: UpstreamItemSet;
+  readonly events: UpstreamEventItems;
   readonly #logger: Logger;
   readonly #clock: Clock;
   #state: LinkState = "idle";
@@ -158,6 +160,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       (nodeId) => this.namespaces.toLink(nodeId),
       { requestTimeoutMs: settings.requestTimeoutMs, defaultQueueSize: settings.subscription.queueSize },
     );
+    this.events = followItemSet(this.items, this.#logger, this.namespaces);
     const r = settings.reconnect;
     this.#stallGuard = new StallGuard(
       Math.max(15_000, 3 * (r.maxDelayMs + this.#transportTimeoutMs())),

@@ -26,6 +26,9 @@ export interface SpawnSimulatorOptions {
   user?: { name: string; password: string };
   /** The simulator's certificate store (simulator --pki); a new empty folder = a new certificate. */
   pkiFolder?: string;
+  /** simulator --event-ms / --alarm-cycle-ms (src/simulator/alarms.ts). */
+  eventMs?: number;
+  alarmCycleMs?: number;
 }
 
 export interface SimProcess {
@@ -83,6 +86,10 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.secure) args.push("--secure");
   if (options.user) args.push("--user", options.user.name);
   if (options.pkiFolder !== undefined) args.push("--pki", options.pkiFolder);
+  // tests that do not ask for events get a simulator without the alarm (a faster start)
+  if (options.eventMs === undefined && options.alarmCycleMs === undefined) args.push("--no-alarms");
+  if (options.eventMs !== undefined) args.push("--event-ms", String(options.eventMs));
+  if (options.alarmCycleMs !== undefined) args.push("--alarm-cycle-ms", String(options.alarmCycleMs));
   return args;
 }
 

@@ -23,6 +23,9 @@ const USAGE =
   "  --reverse-connect URL  Reverse Connect: dial the client listener at URL (and again when closed)\n" +
   "  --secure               signed and encrypted endpoints only (no SecurityPolicy None)\n" +
   "  --user NAME            only this user may log in; password in $OPCUA_SIMULATOR_PASSWORD\n" +
+  "  --event-ms E           a BaseEvent on the Server object every E ms (default 1000, 0 = none)\n" +
+  "  --alarm-cycle-ms C     Tank.Level cycles 0..100..0 through its alarm limits every C ms (default 20000)\n" +
+  "  --no-alarms            neither the events nor the tank's alarm (a faster start)\n" +
   "  --pki DIR              the server's certificate store (default: a cache in the temp folder);\n" +
   "                         an empty DIR makes a new certificate (same application URI)\n";
 
@@ -36,6 +39,7 @@ interface SimulateOptions {
   reverseConnect: string | undefined;
   security: SimulatorSecurity;
   pkiFolder: string | undefined;
+  events: { eventMs: number; alarmCycleMs: number } | false;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -76,6 +80,9 @@ function parse(args: string[]): SimulateOptions | "help" {
       secure: { type: "boolean", default: false },
       user: { type: "string" },
       pki: { type: "string" },
+      "event-ms": { type: "string" },
+      "alarm-cycle-ms": { type: "string" },
+      "no-alarms": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -92,6 +99,12 @@ function parse(args: string[]): SimulateOptions | "help" {
     reverseConnect: values["reverse-connect"],
     security: { secure: values.secure === true, user: simulatorUser(values.user) },
     pkiFolder: values.pki,
+    events: values["no-alarms"]
+      ? false
+      : {
+          eventMs: integer("event-ms", values["event-ms"], 1000, 0, 86_400_000),
+          alarmCycleMs: integer("alarm-cycle-ms", values["alarm-cycle-ms"], 20000, 0, 86_400_000),
+        },
   };
 }
 

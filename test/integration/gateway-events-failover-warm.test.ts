@@ -1,0 +1,3 @@
+import { eventFailoverScenarios } from "./event-failover-scenarios.ts";
+
+eventFailoverScenarios(["warm"]);
