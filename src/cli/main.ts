@@ -51,6 +51,10 @@ const commands: Record<string, Command> = {
     summary: "what OPC UA servers (or a discovery server's) offer: discover URL [URL...] [--json]",
     load: () => import("./commands/discover.ts"),
   },
+  "check-pair": {
+    summary: "are these servers interchangeable for failover? check-pair URL URL... (exit 0 yes, 1 no)",
+    load: () => import("./commands/check-pair.ts"),
+  },
   "check-config": {
     summary: "validate a configuration file: check-config FILE (exit 78 when invalid)",
     load: () => import("./commands/check-config.ts"),

@@ -17,6 +17,7 @@ import { RedundancyError } from "../errors.ts";
 import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "./address-space.ts";
 import { type BulkNodes, buildBulkNodes } from "./bulk.ts";
 import { buildExtraNamespaces, type NamespaceOrder } from "./namespaces.ts";
+import { applyNodeChanges, type NodeChanges } from "./node-changes.ts";
 import { createSimulatorCertificateManagers } from "./pki.ts";
 import { type SimulatorSecurity, simulatorSecurityOptions } from "./security.ts";
 import { bindStandardNodes, type StandardNodes } from "./standard-nodes.ts";
@@ -54,6 +55,8 @@ export interface SimulatorOptions {
   maxNodesPerRead?: number;
   /** false: enforce maxMonitoredItemsPerCall without stating it in ServerCapabilities (default true). */
   advertiseLimits?: boolean;
+  /** Deliberate differences from a normal simulator: variables left out or retyped (node-changes.ts). */
+  nodeChanges?: NodeChanges;
 }
 
 export interface WriteLogEntry {
@@ -129,6 +132,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
   private nodes!: SimulationNodes;
   private standard!: StandardNodes;
   private bulk: BulkNodes | undefined;
+  nodeChanges: NodeChanges | undefined;
 
   constructor(
     private readonly server: OPCUAServer,
@@ -160,6 +164,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     this.standard = bindStandardNodes(this.server.engine, this.nodes.serviceLevel.get());
     if (!this.advertiseLimits) hideOperationLimits(addressSpace);
     if (this.bulkCount > 0) this.bulk = buildBulkNodes(addressSpace, this.bulkCount);
+    if (this.nodeChanges) applyNodeChanges(addressSpace, this.nodeChanges);
     this.publish();
     this.ticking = true;
     this.schedule();
@@ -306,6 +311,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     options.namespaceOrder,
     options.advertiseLimits ?? true,
   );
+  simulator.nodeChanges = options.nodeChanges;
   try {
     await simulator.start(host);
   } catch (error) {

@@ -26,6 +26,9 @@ export interface SpawnSimulatorOptions {
   user?: { name: string; password: string };
   /** The simulator's certificate store (simulator --pki); a new empty folder = a new certificate. */
   pkiFolder?: string;
+  /** A mismatched partner: variables left out / retyped (simulator --omit-nodes, --retype-nodes). */
+  omitNodes?: string[];
+  retypeNodes?: string[];
 }
 
 export interface SimProcess {
@@ -83,6 +86,8 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.secure) args.push("--secure");
   if (options.user) args.push("--user", options.user.name);
   if (options.pkiFolder !== undefined) args.push("--pki", options.pkiFolder);
+  if (options.omitNodes?.length) args.push("--omit-nodes", options.omitNodes.join(","));
+  if (options.retypeNodes?.length) args.push("--retype-nodes", options.retypeNodes.join(","));
   return args;
 }
 

@@ -3,30 +3,12 @@
  * Server with a server registered on it, and a port where nothing listens.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { after, before, test } from "node:test";
-import { promisify } from "node:util";
 import type { DiscoveryResult } from "../../src/discovery/discover.ts";
-import { root } from "../helpers/config-issues.ts";
+import { cli } from "../helpers/cli.ts";
 import { startLdsWithServer, type TestLds } from "../helpers/lds.ts";
 import { freePort } from "../helpers/ports.ts";
 import { type SimProcess, spawnSimulator } from "../helpers/sim-process.ts";
-
-const run = promisify(execFile);
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-      cwd: root,
-      env: { ...process.env, OPCUA_REDUNDANCY_LOG_LEVEL: "silent" },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 let sim: SimProcess;
 let lds: TestLds;

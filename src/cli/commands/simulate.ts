@@ -23,6 +23,8 @@ const USAGE =
   "  --reverse-connect URL  Reverse Connect: dial the client listener at URL (and again when closed)\n" +
   "  --secure               signed and encrypted endpoints only (no SecurityPolicy None)\n" +
   "  --user NAME            only this user may log in; password in $OPCUA_SIMULATOR_PASSWORD\n" +
+  "  --omit-nodes IDS       leave out these variables (comma-separated NodeIds): a mismatched partner\n" +
+  "  --retype-nodes IDS     give these variables another DataType (Double; a Double becomes Int32)\n" +
   "  --pki DIR              the server's certificate store (default: a cache in the temp folder);\n" +
   "                         an empty DIR makes a new certificate (same application URI)\n";
 
@@ -36,6 +38,7 @@ interface SimulateOptions {
   reverseConnect: string | undefined;
   security: SimulatorSecurity;
   pkiFolder: string | undefined;
+  nodeChanges: { omit: string[]; retype: string[] };
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -76,6 +79,8 @@ function parse(args: string[]): SimulateOptions | "help" {
       secure: { type: "boolean", default: false },
       user: { type: "string" },
       pki: { type: "string" },
+      "omit-nodes": { type: "string" },
+      "retype-nodes": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -92,7 +97,15 @@ function parse(args: string[]): SimulateOptions | "help" {
     reverseConnect: values["reverse-connect"],
     security: { secure: values.secure === true, user: simulatorUser(values.user) },
     pkiFolder: values.pki,
+    nodeChanges: { omit: nodeIdList(values["omit-nodes"]), retype: nodeIdList(values["retype-nodes"]) },
   };
+}
+
+function nodeIdList(text: string | undefined): string[] {
+  return (text ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 function simulatorUser(name: string | undefined): SimulatorSecurity["user"] {
