@@ -55,6 +55,11 @@ const commands: Record<string, Command> = {
     summary: "are these servers interchangeable for failover? check-pair URL URL... (exit 0 yes, 1 no)",
     load: () => import("./commands/check-pair.ts"),
   },
+  init: {
+    summary:
+      "write a commented configuration for one pair from discovered servers: init [URL URL] [--yes ...]",
+    load: () => import("./commands/init.ts"),
+  },
   "check-config": {
     summary: "validate a configuration file: check-config FILE (exit 78 when invalid)",
     load: () => import("./commands/check-config.ts"),

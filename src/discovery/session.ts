@@ -26,6 +26,10 @@ export interface ToolSessionOptions {
   pkiFolder?: string;
   /** Give up connecting after this long (default 10 s). */
   timeoutMs?: number;
+  /** An identity as the gateway's links present it (instead of `user`). */
+  identity?: UserIdentityInfo;
+  /** Use the endpoint with this policy and mode (as a configured server says), else choose. */
+  security?: { policy: string; mode: string };
 }
 
 /** The short name of a SecurityPolicy URI, e.g. "Basic256Sha256" (None for an empty URI). */
@@ -46,7 +50,13 @@ function offersAnonymous(endpoint: EndpointDescription): boolean {
 export function chooseToolEndpoint(
   endpoints: readonly EndpointDescription[],
   wantsUser: boolean,
+  security?: { policy: string; mode: string },
 ): EndpointDescription | undefined {
+  if (security)
+    return endpoints.find(
+      (e) =>
+        policyName(e.securityPolicyUri) === security.policy && modeName(e.securityMode) === security.mode,
+    );
   const usable = endpoints.filter((e) => wantsUser || offersAnonymous(e));
   const none = usable.find((e) => e.securityMode === MessageSecurityMode.None);
   if (none && !wantsUser) return none;
@@ -109,9 +119,11 @@ export async function withToolSession<T>(
   });
   try {
     await withTimeout(client.connect(url), timeoutMs, `cannot connect to ${url}`);
-    const identity: UserIdentityInfo = options.user
-      ? { type: UserTokenType.UserName, userName: options.user.name, password: options.user.password }
-      : { type: UserTokenType.Anonymous };
+    const identity: UserIdentityInfo =
+      options.identity ??
+      (options.user
+        ? { type: UserTokenType.UserName, userName: options.user.name, password: options.user.password }
+        : { type: UserTokenType.Anonymous });
     const session = await client.createSession(identity);
     try {
       return await work(session);

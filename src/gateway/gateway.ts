@@ -16,6 +16,8 @@ import { GatewayMetrics } from "../http/metrics.ts";
 import { type StatusServer, startStatusServer } from "../http/status-server.ts";
 import type { Logger } from "../log.ts";
 import { Notifier } from "../notify/notifier.ts";
+import { pkiStoreFolder } from "../security/gateway-pki.ts";
+import { PairChecks } from "./pair-check-at-start.ts";
 import { PairServer } from "./pair-server.ts";
 import { planReload } from "./reload-plan.ts";
 
@@ -44,6 +46,8 @@ export class Gateway {
   #http: StatusServer | null = null;
   /** Reloads run one after the other. */
   #reloading: Promise<unknown> = Promise.resolve();
+  /** Whether each pair's servers are interchangeable (checked in the background at start). */
+  readonly pairChecks: PairChecks;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
@@ -68,6 +72,11 @@ export class Gateway {
       })),
     );
     this.#pairs = options.config.pairs.map((pair) => this.#createPair(pair));
+    this.pairChecks = new PairChecks({
+      logger: options.logger,
+      record: (e) => this.events.record(e),
+      pkiFolder: pkiStoreFolder(options.pkiDir ?? join(options.dataDir ?? "data", "pki"), "applications"),
+    });
   }
 
   /** The pairs being served (a new array after a reload that adds or removes pairs). */
@@ -90,6 +99,7 @@ export class Gateway {
   async start(): Promise<void> {
     await this.events.open();
     await Promise.all(this.#pairs.map((p) => p.start()));
+    for (const p of this.#pairs) void this.pairChecks.run(p.config);
     const http = this.#config.http;
     if (http) {
       this.#http = await startStatusServer({
@@ -110,7 +120,11 @@ export class Gateway {
   }
 
   statuses(): GatewayPairStatus[] {
-    return this.#pairs.map((p) => ({ ...p.status(), addressSpace: p.mirrored ? "mirrored" : "pending" }));
+    return this.#pairs.map((p) => ({
+      ...p.status(),
+      addressSpace: p.mirrored ? "mirrored" : "pending",
+      pairCheck: this.pairChecks.get(p.config.name) ?? null,
+    }));
   }
 
   /** Operator switch of one pair to `to` (a server URL) or to the best other server. */
@@ -160,6 +174,9 @@ export class Gateway {
     await Promise.all(removed.map((pair) => this.#stopPair(pair, 0)));
     const added = [...plan.add, ...plan.restart].map((config) => this.#createPair(config));
     await Promise.all(added.map((pair) => pair.start()));
+    for (const name of plan.remove) this.pairChecks.forget(name);
+    for (const pair of [...added, ...plan.reconfigure.map((c) => byName(c.name))])
+      void this.pairChecks.run(pair.config);
     await Promise.all(plan.reconfigure.map((config) => byName(config.name).reconfigure(config)));
     const kept = this.#pairs.filter((p) => !removed.includes(p));
     this.#pairs = next.pairs.map((config) =>

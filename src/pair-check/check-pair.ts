@@ -39,7 +39,7 @@ async function serverSide(url: string, options: ToolSessionOptions): Promise<Ser
 /** Inventories every server (in parallel) and compares them with the first. */
 export async function checkPair(
   urls: readonly string[],
-  options: ToolSessionOptions = {},
+  options: ToolSessionOptions | ((index: number) => Promise<ToolSessionOptions>) = {},
 ): Promise<PairCheckResult & { timings: PairCheckTimings }> {
   if (urls.length < 2)
     throw new RedundancyError(
@@ -51,7 +51,7 @@ export async function checkPair(
   const sides = await Promise.all(
     urls.map(async (url, i) => {
       const start = performance.now();
-      const side = await serverSide(url, options);
+      const side = await serverSide(url, typeof options === "function" ? await options(i) : options);
       inventoryMs[i] = Math.round(performance.now() - start);
       return side;
     }),
