@@ -115,6 +115,19 @@ export class Gateway {
         events: this.events,
         metrics: this.metrics,
         logger: this.#logger,
+        configApi: {
+          file: this.#options.configFile ?? null,
+          token: await resolveToken(http.auth),
+          current: () => this.#config,
+          pairs: () => this.statuses(),
+          reload: () => this.reload(),
+          record: (e) => this.events.record(e),
+          pkiFolder: pkiStoreFolder(
+            this.#options.pkiDir ?? join(this.#options.dataDir ?? "data", "pki"),
+            "applications",
+          ),
+          logger: this.#logger,
+        },
       });
     }
   }
