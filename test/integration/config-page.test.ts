@@ -137,6 +137,15 @@ test("a new pair from the form: field error, monitor picked from the tree, saved
     await page.fill("#login-secret", OPERATOR.password);
     await page.click('#login button[type="submit"]');
     await page.locator('fieldset.pair-form[data-pair="line1"]').waitFor();
+    await waitFor(
+      () => gateway.pairs[0] && gateway.statuses()[0]?.pairCheck,
+      30_000,
+      "line1's pair check at start",
+    );
+    await page
+      .locator('fieldset[data-pair="line1"] .start-check')
+      .getByText("pair check at start: interchangeable")
+      .waitFor();
 
     // Pick a monitor item from line1's active upstream (tree, then search), then drop it again.
     await page.click('fieldset[data-pair="line1"] button.add-monitor');

@@ -141,9 +141,18 @@ function monitorRow(p, m) {
   );
 }
 
+let pairChecks = {};
+function startCheckText(name) {
+  const c = pairChecks[name];
+  if (!c) return "pair check at start: not made yet";
+  if (c.error) return `pair check at start: not made (${c.error})`;
+  return `pair check at start: ${c.interchangeable ? "interchangeable" : "NOT interchangeable"}${c.warnings.map((w) => `\n${w}`).join("")}`;
+}
+
 function pairBlock(pair, p) {
   const base = `pairs[${p}]`;
   const check = el("div", { className: "check" });
+  const atStart = el("div", { className: "check start-check", textContent: startCheckText(pair.name) });
   return el(
     "fieldset",
     { className: "pair-form", dataset: { path: base, pair: pair.name ?? "" } },
@@ -177,6 +186,7 @@ function pairBlock(pair, p) {
       },
     }),
     check,
+    atStart,
     el("h4", { textContent: "Monitor items" }),
     ...(pair.monitors ?? []).map((_, m) => monitorRow(p, m)),
     el("button", {
@@ -326,11 +336,25 @@ async function load() {
     return;
   }
   value = json.value;
+  await refreshPairChecks();
   $("file").textContent = `file: ${json.file}`;
   $("login-state").textContent = "signed in";
   $("editor").hidden = false;
   render();
 }
+
+// the gateway's own pair check (run when a pair starts), from the public status document
+async function refreshPairChecks() {
+  const status = await (await fetch("/api/status")).json().catch(() => ({ pairs: [] }));
+  pairChecks = Object.fromEntries(status.pairs.map((p) => [p.name, p.pairCheck]));
+  for (const block of document.querySelectorAll("fieldset.pair-form")) {
+    const target = block.querySelector(".start-check");
+    if (target) target.textContent = startCheckText(block.dataset.pair);
+  }
+}
+setInterval(() => {
+  if (value) refreshPairChecks();
+}, 5000);
 
 $("login").addEventListener("submit", (event) => {
   event.preventDefault();
