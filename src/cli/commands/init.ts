@@ -50,19 +50,14 @@ function options(args: string[]) {
 }
 
 class Asker {
-  readonly #rl: Interface | null;
-  #muted = false;
+  #rl: Interface | null;
 
   constructor(interactive: boolean) {
-    this.#rl = interactive ? createInterface({ input: process.stdin, output: process.stderr }) : null;
-    // readline echoes what is typed; for the password, echo nothing (node has no option for it)
-    const rl = this.#rl as unknown as { _writeToOutput?: (s: string) => void } | null;
-    if (rl) {
-      const write = rl._writeToOutput?.bind(rl);
-      rl._writeToOutput = (s: string) => {
-        if (!this.#muted || s.includes("\n")) write?.(this.#muted ? "\n" : s);
-      };
-    }
+    this.#rl = interactive ? Asker.#open() : null;
+  }
+
+  static #open(): Interface {
+    return createInterface({ input: process.stdin, output: process.stderr });
   }
 
   get interactive(): boolean {
@@ -79,14 +74,40 @@ class Asker {
     return answer === "" && fallback !== undefined ? fallback : answer;
   }
 
+  /** A line read with the terminal in raw mode and nothing echoed (readline always echoes). */
   async secret(question: string): Promise<string> {
     if (!this.#rl) throw new RedundancyError("ERR_INVALID_ARGUMENT", `${question}: not given (see --help)`);
+    this.#rl.close();
     process.stderr.write(`${question}: `);
-    this.#muted = true;
+    const stdin = process.stdin;
+    stdin.setRawMode(true);
+    stdin.resume();
     try {
-      return await this.#rl.question("");
+      return await new Promise<string>((resolve, reject) => {
+        let text = "";
+        const onData = (chunk: Buffer) => {
+          for (const ch of chunk.toString("utf8")) {
+            if (ch === "\r" || ch === "\n") {
+              stdin.off("data", onData);
+              process.stderr.write("\n");
+              resolve(text);
+              return;
+            }
+            if (ch === "\u0003") {
+              stdin.off("data", onData);
+              reject(new RedundancyError("ERR_INVALID_ARGUMENT", "interrupted"));
+              return;
+            }
+            if (ch === "\u007f" || ch === "\b") text = text.slice(0, -1);
+            else text += ch;
+          }
+        };
+        stdin.on("data", onData);
+      });
     } finally {
-      this.#muted = false;
+      stdin.setRawMode(false);
+      stdin.pause();
+      this.#rl = Asker.#open();
     }
   }
 
@@ -134,7 +155,7 @@ export async function run(args: string[]): Promise<number> {
     const listenPort = integer("--listen-port", await asker.ask("downstream port", v["listen-port"], "4841"));
     const userName = await asker.ask("downstream user name (role operate)", v.user);
     const password =
-      process.env.OPCUA_REDUNDANCY_INIT_PASSWORD ?? (await asker.secret(`password for ${userName}`));
+      process.env.OPCUA_REDUNDANCY_INIT_PASSWORD || (await asker.secret(`password for ${userName}`));
     if (password.length < 8)
       throw new RedundancyError(
         "ERR_INVALID_ARGUMENT",
