@@ -19,6 +19,7 @@ import { hashPassword } from "../../src/security/password-hash.ts";
 import { connectDownstream, type Downstream, rigPkiDir } from "../helpers/gateway-rig.ts";
 import { freePort } from "../helpers/ports.ts";
 import { type SimProcess, spawnSimulator } from "../helpers/sim-process.ts";
+import { startSmtp } from "../helpers/smtp.ts";
 import { INTEGRATION_TEST_TIMEOUT_MS, waitFor } from "../helpers/wait.ts";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -219,4 +220,39 @@ test("a new pair from the form: field error, monitor picked from the tree, saved
   const saved = gateway.events.list({ kind: "config" }).find((e) => /saved by op/.test(e.message));
   assert.ok(saved, "a diagnostics event names who saved");
   assert.match(saved.message, /added \[line2\]/);
+});
+
+test("an operator sends a test e-mail through the notifications being edited", async () => {
+  const smtp = await startSmtp();
+  try {
+    const headers = { authorization: basic(OPERATOR), "content-type": "application/json" };
+    const current = (await (await fetch(`${gateway.httpUrl}/api/config`, { headers })).json()) as {
+      value: Record<string, unknown>;
+    };
+    const value = {
+      ...current.value,
+      notifications: {
+        smtp: [{ host: "127.0.0.1", port: smtp.port }],
+        from: "gateway@plant.example",
+        recipients: [{ address: "ops@plant.example" }],
+      },
+    };
+    const response = await fetch(`${gateway.httpUrl}/api/config/test-email`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ value }),
+    });
+    const body = (await response.json()) as { ok: boolean };
+    assert.equal(body.ok, true, JSON.stringify(body));
+    assert.deepEqual(
+      smtp.mails.map((m) => m.to),
+      [["ops@plant.example"]],
+    );
+    assert.ok(
+      gateway.events.list({ kind: "mail" }).some((e) => /test e-mail requested by op/.test(e.message)),
+    );
+    assert.doesNotMatch(await readFile(file, "utf8"), /ops@plant/, "a test e-mail saves nothing");
+  } finally {
+    await smtp.close();
+  }
 });
