@@ -99,7 +99,7 @@ export class Gateway {
   async start(): Promise<void> {
     await this.events.open();
     await Promise.all(this.#pairs.map((p) => p.start()));
-    for (const p of this.#pairs) void this.pairChecks.run(p.config);
+    for (const p of this.#pairs) void this.pairChecks.run(p.config, () => PairChecks.serving(p));
     const http = this.#config.http;
     if (http) {
       this.#http = await startStatusServer({
@@ -189,7 +189,7 @@ export class Gateway {
     await Promise.all(added.map((pair) => pair.start()));
     for (const name of plan.remove) this.pairChecks.forget(name);
     for (const pair of [...added, ...plan.reconfigure.map((c) => byName(c.name))])
-      void this.pairChecks.run(pair.config);
+      void this.pairChecks.run(pair.config, () => PairChecks.serving(pair));
     await Promise.all(plan.reconfigure.map((config) => byName(config.name).reconfigure(config)));
     const kept = this.#pairs.filter((p) => !removed.includes(p));
     this.#pairs = next.pairs.map((config) =>
@@ -222,6 +222,7 @@ export class Gateway {
   async stop(options: { delayMs?: number } = {}): Promise<void> {
     const delayMs = options.delayMs ?? 0;
     this.#logger.info({ delayMs }, "gateway stopping");
+    this.pairChecks.stop();
     await Promise.all(this.#pairs.map((p) => this.#stopPair(p, delayMs)));
     await this.#http?.close();
     this.#http = null;

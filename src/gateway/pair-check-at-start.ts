@@ -29,6 +29,9 @@ export interface PairChecksOptions {
   pkiFolder: string;
 }
 
+const READY_WAIT_MS = 60_000;
+const READY_POLL_MS = 250;
+
 export class PairChecks {
   readonly #options: PairChecksOptions;
   readonly #results = new Map<string, PairCheckSummary>();
@@ -48,14 +51,32 @@ export class PairChecks {
     this.#results.delete(pair);
   }
 
-  /** Starts the check of `pair` (resolves when it is done; never rejects). */
-  run(pair: PairConfig): Promise<void> {
-    if (pair.servers.length < 2) return Promise.resolve();
+  /**
+   * Starts the check of `pair` once `serving()` says the pair serves (at most READY_WAIT_MS later):
+   * the check browses every server, and must not compete with the pair's own start. Resolves when
+   * it is done; never rejects.
+   */
+  async run(pair: PairConfig, serving: () => boolean = () => true): Promise<void> {
+    if (pair.servers.length < 2) return;
     this.#current.set(pair.name, pair);
     this.#results.delete(pair.name);
-    return this.#check(pair).catch((error: unknown) => {
+    const deadline = Date.now() + READY_WAIT_MS;
+    while (!serving() && Date.now() < deadline && this.#current.get(pair.name) === pair)
+      await new Promise<void>((resolve) => setTimeout(resolve, READY_POLL_MS).unref());
+    if (this.#current.get(pair.name) !== pair) return;
+    await this.#check(pair).catch((error: unknown) => {
       this.#options.logger.error({ err: error, pair: pair.name }, "pair check failed");
     });
+  }
+
+  /** Whether a pair serves: its address space mirrored and a server active. */
+  static serving(pair: { mirrored: boolean; status(): { active: string | null } }): boolean {
+    return pair.mirrored && pair.status().active !== null;
+  }
+
+  /** No more checks (the gateway stops): waiting ones give up. */
+  stop(): void {
+    this.#current.clear();
   }
 
   async #check(pair: PairConfig): Promise<void> {
