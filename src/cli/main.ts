@@ -47,6 +47,19 @@ const commands: Record<string, Command> = {
     summary: "certificates the gateway trusts or refused: pki list|trust|reject [--data-dir DIR] [--users]",
     load: () => import("./commands/pki.ts"),
   },
+  discover: {
+    summary: "what OPC UA servers (or a discovery server's) offer: discover URL [URL...] [--json]",
+    load: () => import("./commands/discover.ts"),
+  },
+  "check-pair": {
+    summary: "are these servers interchangeable for failover? check-pair URL URL... (exit 0 yes, 1 no)",
+    load: () => import("./commands/check-pair.ts"),
+  },
+  init: {
+    summary:
+      "write a commented configuration for one pair from discovered servers: init [URL URL] [--yes ...]",
+    load: () => import("./commands/init.ts"),
+  },
   "check-config": {
     summary: "validate a configuration file: check-config FILE (exit 78 when invalid)",
     load: () => import("./commands/check-config.ts"),

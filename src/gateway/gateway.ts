@@ -18,6 +18,8 @@ import { GatewayMetrics } from "../http/metrics.ts";
 import { type StatusServer, startStatusServer } from "../http/status-server.ts";
 import type { Logger } from "../log.ts";
 import { Notifier } from "../notify/notifier.ts";
+import { pkiStoreFolder } from "../security/gateway-pki.ts";
+import { PairChecks } from "./pair-check-at-start.ts";
 import { PairServer } from "./pair-server.ts";
 import { planReload } from "./reload-plan.ts";
 
@@ -48,6 +50,8 @@ export class Gateway {
   readonly #serverFacts = new EventEmitter<{ serverFacts: [ServerFactsEvent & { pair: string }] }>();
   /** Reloads run one after the other. */
   #reloading: Promise<unknown> = Promise.resolve();
+  /** Whether each pair's servers are interchangeable (checked in the background at start). */
+  readonly pairChecks: PairChecks;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
@@ -72,6 +76,11 @@ export class Gateway {
       })),
     );
     this.#pairs = options.config.pairs.map((pair) => this.#createPair(pair));
+    this.pairChecks = new PairChecks({
+      logger: options.logger,
+      record: (e) => this.events.record(e),
+      pkiFolder: pkiStoreFolder(options.pkiDir ?? join(options.dataDir ?? "data", "pki"), "applications"),
+    });
   }
 
   /** The pairs being served (a new array after a reload that adds or removes pairs). */
@@ -94,6 +103,7 @@ export class Gateway {
   async start(): Promise<void> {
     await this.events.open();
     await Promise.all(this.#pairs.map((p) => p.start()));
+    for (const p of this.#pairs) void this.pairChecks.run(p.config, () => PairChecks.serving(p));
     const http = this.#config.http;
     if (http) {
       this.#http = await startStatusServer({
@@ -110,12 +120,29 @@ export class Gateway {
         serverFacts: this.#serverFacts,
         metrics: this.metrics,
         logger: this.#logger,
+        configApi: {
+          file: this.#options.configFile ?? null,
+          token: await resolveToken(http.auth),
+          current: () => this.#config,
+          pairs: () => this.statuses(),
+          reload: () => this.reload(),
+          record: (e) => this.events.record(e),
+          pkiFolder: pkiStoreFolder(
+            this.#options.pkiDir ?? join(this.#options.dataDir ?? "data", "pki"),
+            "applications",
+          ),
+          logger: this.#logger,
+        },
       });
     }
   }
 
   statuses(): GatewayPairStatus[] {
-    return this.#pairs.map((p) => ({ ...p.status(), addressSpace: p.mirrored ? "mirrored" : "pending" }));
+    return this.#pairs.map((p) => ({
+      ...p.status(),
+      addressSpace: p.mirrored ? "mirrored" : "pending",
+      pairCheck: this.pairChecks.get(p.config.name) ?? null,
+    }));
   }
 
   /** Operator switch of one pair to `to` (a server URL) or to the best other server. */
@@ -165,6 +192,9 @@ export class Gateway {
     await Promise.all(removed.map((pair) => this.#stopPair(pair, 0)));
     const added = [...plan.add, ...plan.restart].map((config) => this.#createPair(config));
     await Promise.all(added.map((pair) => pair.start()));
+    for (const name of plan.remove) this.pairChecks.forget(name);
+    for (const pair of [...added, ...plan.reconfigure.map((c) => byName(c.name))])
+      void this.pairChecks.run(pair.config, () => PairChecks.serving(pair));
     await Promise.all(plan.reconfigure.map((config) => byName(config.name).reconfigure(config)));
     const kept = this.#pairs.filter((p) => !removed.includes(p));
     this.#pairs = next.pairs.map((config) =>
@@ -197,6 +227,7 @@ export class Gateway {
   async stop(options: { delayMs?: number } = {}): Promise<void> {
     const delayMs = options.delayMs ?? 0;
     this.#logger.info({ delayMs }, "gateway stopping");
+    this.pairChecks.stop();
     await Promise.all(this.#pairs.map((p) => this.#stopPair(p, delayMs)));
     await this.#http?.close();
     this.#http = null;

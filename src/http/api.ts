@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { PairStatus } from "../client/types.ts";
 import { type ErrorCode, RedundancyError } from "../errors.ts";
+import type { PairCheckSummary } from "../gateway/pair-check-at-start.ts";
 import { authorize } from "./auth.ts";
 import {
   DIAGNOSTIC_EVENT_KINDS,
@@ -19,6 +20,8 @@ import type { SseHub } from "./sse.ts";
 export interface GatewayPairStatus extends PairStatus {
   /** `mirrored`: the upstream address space (or its cache) is served; `pending`: not yet. */
   addressSpace: "mirrored" | "pending";
+  /** Whether the pair's servers are interchangeable (null until checked; see pair-check-at-start.ts). */
+  pairCheck?: PairCheckSummary | null;
 }
 
 /** What a reload did, pair by pair. */
@@ -51,6 +54,7 @@ export function statusDocument(pairs: readonly GatewayPairStatus[]) {
       failovers: p.failovers,
       lastFailover: p.lastFailover,
       addressSpace: p.addressSpace,
+      pairCheck: p.pairCheck ?? null,
       monitoredItems: p.monitoredItems,
       hotBufferOverflows: p.hotBufferOverflows,
       // Monitor-item results, when the engine reports them (issue 5).

@@ -11,6 +11,10 @@ const FILES: Record<string, { file: string; type: string }> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/index.html": { file: "index.html", type: "text/html; charset=utf-8" },
   "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
+  "/config": { file: "config.html", type: "text/html; charset=utf-8" },
+  "/config.html": { file: "config.html", type: "text/html; charset=utf-8" },
+  "/config.css": { file: "config.css", type: "text/css; charset=utf-8" },
+  "/config.js": { file: "config.js", type: "text/javascript; charset=utf-8" },
   "/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
 };
 

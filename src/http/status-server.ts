@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { RedundancyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { type GatewayControl, handleApi, sendErrorJson, statusDocument } from "./api.ts";
+import { type ConfigApiContext, handleConfigApi } from "./config-api.ts";
 import type { DiagnosticEvent, DiagnosticEventSource } from "./diagnostic-event.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import { SseHub } from "./sse.ts";
@@ -26,6 +27,8 @@ export interface StatusServerOptions {
   metrics?: GatewayMetrics;
   /** The API token (null: state-changing requests are refused with 403). Never logged. */
   token: string | null;
+  /** The configuration page's API (operators only); absent: no configuration from the page. */
+  configApi?: ConfigApiContext;
   tls?: { certFile: string; keyFile: string };
   logger: Logger;
 }
@@ -67,6 +70,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   };
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? "/", "http://gateway");
+    if (options.configApi && (await handleConfigApi(request, response, url, options.configApi))) return;
     if (await handleApi(request, response, url, ctx)) return;
     if (
       (request.method === "GET" || request.method === "HEAD") &&

@@ -18,6 +18,7 @@ import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "
 import { buildAlarms, type SimulatorAlarms } from "./alarms.ts";
 import { type BulkNodes, buildBulkNodes } from "./bulk.ts";
 import { buildExtraNamespaces, type NamespaceOrder } from "./namespaces.ts";
+import { applyNodeChanges, type NodeChanges } from "./node-changes.ts";
 import { createSimulatorCertificateManagers } from "./pki.ts";
 import { type SimulatorSecurity, simulatorSecurityOptions } from "./security.ts";
 import { bindStandardNodes, type StandardNodes } from "./standard-nodes.ts";
@@ -60,6 +61,8 @@ export interface SimulatorOptions {
    * cycle (default 20000 ms); false = neither (the alarm's nodes cost ~0.5 s of start-up).
    */
   events?: { eventMs?: number; alarmCycleMs?: number } | false;
+  /** Deliberate differences from a normal simulator: variables left out or retyped (node-changes.ts). */
+  nodeChanges?: NodeChanges;
 }
 
 export interface WriteLogEntry {
@@ -136,6 +139,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
   private standard!: StandardNodes;
   private bulk: BulkNodes | undefined;
   private alarms: SimulatorAlarms | undefined;
+  nodeChanges: NodeChanges | undefined;
 
   constructor(
     private readonly server: OPCUAServer,
@@ -174,6 +178,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
         tickMs: this.ticker.tickMs,
       });
     }
+    if (this.nodeChanges) applyNodeChanges(addressSpace, this.nodeChanges);
     this.publish();
     this.ticking = true;
     this.schedule();
@@ -324,6 +329,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ? false
       : { eventMs: options.events?.eventMs ?? 1000, alarmCycleMs: options.events?.alarmCycleMs ?? 20000 },
   );
+  simulator.nodeChanges = options.nodeChanges;
   try {
     await simulator.start(host);
   } catch (error) {

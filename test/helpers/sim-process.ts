@@ -29,6 +29,9 @@ export interface SpawnSimulatorOptions {
   /** simulator --event-ms / --alarm-cycle-ms (src/simulator/alarms.ts). */
   eventMs?: number;
   alarmCycleMs?: number;
+  /** A mismatched partner: variables left out / retyped (simulator --omit-nodes, --retype-nodes). */
+  omitNodes?: string[];
+  retypeNodes?: string[];
 }
 
 export interface SimProcess {
@@ -90,6 +93,8 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.eventMs === undefined && options.alarmCycleMs === undefined) args.push("--no-alarms");
   if (options.eventMs !== undefined) args.push("--event-ms", String(options.eventMs));
   if (options.alarmCycleMs !== undefined) args.push("--alarm-cycle-ms", String(options.alarmCycleMs));
+  if (options.omitNodes?.length) args.push("--omit-nodes", options.omitNodes.join(","));
+  if (options.retypeNodes?.length) args.push("--retype-nodes", options.retypeNodes.join(","));
   return args;
 }
 

@@ -143,6 +143,7 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
             failovers: number;
             lastFailover: unknown;
             addressSpace: string;
+            pairCheck: unknown;
             monitoredItems: number;
             servers: { state: string; monitoredItems: number }[];
           }[];
@@ -171,6 +172,8 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
           addressSpace: "mirrored",
           monitoredItems: status.pairs[0]!.monitoredItems,
           hotBufferOverflows: 0,
+          // null until the background pair check has run, then its result (pair-check-gateway.test.ts)
+          pairCheck: status.pairs[0]!.pairCheck,
           servers: sims.map((s, i) => ({
             url: s.endpointUrl,
             name: `127.0.0.1:${s.port}`,

@@ -26,6 +26,8 @@ const USAGE =
   "  --event-ms E           a BaseEvent on the Server object every E ms (default 1000, 0 = none)\n" +
   "  --alarm-cycle-ms C     Tank.Level cycles 0..100..0 through its alarm limits every C ms (default 20000)\n" +
   "  --no-alarms            neither the events nor the tank's alarm (a faster start)\n" +
+  "  --omit-nodes IDS       leave out these variables (comma-separated NodeIds): a mismatched partner\n" +
+  "  --retype-nodes IDS     give these variables another DataType (Double; a Double becomes Int32)\n" +
   "  --pki DIR              the server's certificate store (default: a cache in the temp folder);\n" +
   "                         an empty DIR makes a new certificate (same application URI)\n";
 
@@ -40,6 +42,7 @@ interface SimulateOptions {
   security: SimulatorSecurity;
   pkiFolder: string | undefined;
   events: { eventMs: number; alarmCycleMs: number } | false;
+  nodeChanges: { omit: string[]; retype: string[] };
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -83,6 +86,8 @@ function parse(args: string[]): SimulateOptions | "help" {
       "event-ms": { type: "string" },
       "alarm-cycle-ms": { type: "string" },
       "no-alarms": { type: "boolean", default: false },
+      "omit-nodes": { type: "string" },
+      "retype-nodes": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -105,7 +110,15 @@ function parse(args: string[]): SimulateOptions | "help" {
           eventMs: integer("event-ms", values["event-ms"], 1000, 0, 86_400_000),
           alarmCycleMs: integer("alarm-cycle-ms", values["alarm-cycle-ms"], 20000, 0, 86_400_000),
         },
+    nodeChanges: { omit: nodeIdList(values["omit-nodes"]), retype: nodeIdList(values["retype-nodes"]) },
   };
+}
+
+function nodeIdList(text: string | undefined): string[] {
+  return (text ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 function simulatorUser(name: string | undefined): SimulatorSecurity["user"] {
