@@ -26,6 +26,8 @@ export interface SpawnSimulatorOptions {
   user?: { name: string; password: string };
   /** The simulator's certificate store (simulator --pki); a new empty folder = a new certificate. */
   pkiFolder?: string;
+  /** Monitored items one subscription may hold (simulator --max-items-per-subscription). */
+  maxMonitoredItemsPerSubscription?: number;
 }
 
 export interface SimProcess {
@@ -83,6 +85,8 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.secure) args.push("--secure");
   if (options.user) args.push("--user", options.user.name);
   if (options.pkiFolder !== undefined) args.push("--pki", options.pkiFolder);
+  if (options.maxMonitoredItemsPerSubscription !== undefined)
+    args.push("--max-items-per-subscription", String(options.maxMonitoredItemsPerSubscription));
   return args;
 }
 

@@ -23,6 +23,7 @@ const USAGE =
   "  --reverse-connect URL  Reverse Connect: dial the client listener at URL (and again when closed)\n" +
   "  --secure               signed and encrypted endpoints only (no SecurityPolicy None)\n" +
   "  --user NAME            only this user may log in; password in $OPCUA_SIMULATOR_PASSWORD\n" +
+  "  --max-items-per-subscription N  monitored items one subscription may hold (default 1000000)\n" +
   "  --pki DIR              the server's certificate store (default: a cache in the temp folder);\n" +
   "                         an empty DIR makes a new certificate (same application URI)\n";
 
@@ -36,6 +37,7 @@ interface SimulateOptions {
   reverseConnect: string | undefined;
   security: SimulatorSecurity;
   pkiFolder: string | undefined;
+  maxMonitoredItemsPerSubscription: number;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -76,6 +78,7 @@ function parse(args: string[]): SimulateOptions | "help" {
       secure: { type: "boolean", default: false },
       user: { type: "string" },
       pki: { type: "string" },
+      "max-items-per-subscription": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -92,6 +95,13 @@ function parse(args: string[]): SimulateOptions | "help" {
     reverseConnect: values["reverse-connect"],
     security: { secure: values.secure === true, user: simulatorUser(values.user) },
     pkiFolder: values.pki,
+    maxMonitoredItemsPerSubscription: integer(
+      "max-items-per-subscription",
+      values["max-items-per-subscription"],
+      1_000_000,
+      1,
+      10_000_000,
+    ),
   };
 }
 
