@@ -14,6 +14,7 @@ import {
   AttributeIds,
   type CreateMonitoredItemHook,
   DataType,
+  type DataValue,
   type DeleteMonitoredItemHook,
   type MonitoredItemBase,
   NodeClass,
@@ -66,16 +67,40 @@ export interface MonitoredItemHooks {
   close(): void;
 }
 
-interface Entry {
+/** One monitored variable (a class, not closures: one per monitored item at 100,000 items). */
+class Entry {
+  readonly variable: UAVariable;
   /** Downstream items on the variable (which ones: `owners`). */
-  items: number;
+  items = 0;
   handle: MonitorHandle | undefined;
   /** Resolves with the upstream's first value (or never; the waiter times out); null once settled. */
   firstValue: Promise<void> | null;
   /** The cache is what downstream items should see: the first value came, or waiting for it ended. */
-  settled: boolean;
+  settled = false;
   /** False once released: a late value is not pushed. */
-  live: boolean;
+  live = true;
+  #primed: (() => void) | null = null;
+
+  constructor(variable: UAVariable) {
+    this.variable = variable;
+    this.firstValue = new Promise<void>((resolve) => {
+      this.#primed = resolve;
+    });
+  }
+
+  settle(): void {
+    this.settled = true;
+    this.firstValue = null;
+    const primed = this.#primed;
+    this.#primed = null;
+    primed?.();
+  }
+
+  onValue(dataValue: DataValue): void {
+    if (!this.live) return;
+    pushValue(this.variable, dataValue);
+    if (!this.settled) this.settle();
+  }
 }
 
 /** MonitoredItemBase does not declare itemToMonitor; node-opcua's MonitoredItem has it. */
@@ -96,6 +121,8 @@ async function atMost(promise: Promise<void>, ms: number): Promise<void> {
     clearTimeout(timer);
   }
 }
+
+const MONITOR_OPTIONS = { samplingInterval: 0 };
 
 /** No upstream value yet: the cache says so (never a stale value served as Good). */
 function waitingForInitialData(variable: UAVariable): void {
@@ -128,32 +155,14 @@ export function createMonitoredItemHooks(
   let closed = false;
 
   const start = (variable: UAVariable, upstreamNodeId: NodeId): Entry => {
-    let primed!: () => void;
-    const entry: Entry = {
-      items: 0,
-      handle: undefined,
-      firstValue: new Promise<void>((r) => {
-        primed = r;
-      }),
-      settled: false,
-      live: true,
-    };
-    const settle = (): void => {
-      entry.settled = true;
-      entry.firstValue = null;
-      primed();
-    };
+    const entry = new Entry(variable);
     entries.set(variable, entry);
     try {
       // monitor() may deliver at once (a shared item's last value, or BadNoCommunication)
-      entry.handle = port.monitor(upstreamNodeId, { samplingInterval: 0 }, (dataValue) => {
-        if (!entry.live) return;
-        pushValue(variable, dataValue);
-        if (!entry.settled) settle();
-      });
+      entry.handle = port.monitor(upstreamNodeId, MONITOR_OPTIONS, entry.onValue.bind(entry));
     } catch (error) {
       logger.warn({ err: error, nodeId: upstreamNodeId.toString() }, "cannot monitor upstream item");
-      settle(); // nothing better is coming: reads answer the cache
+      entry.settle(); // nothing better is coming: reads answer the cache
     }
     return entry;
   };
@@ -198,8 +207,7 @@ export function createMonitoredItemHooks(
         if (burst <= initialValueWaitMaxItems) await atMost(entry.firstValue, initialValueTimeoutMs);
         else if (!entry.settled) waitingForInitialData(variable);
       }
-      entry.settled = true;
-      entry.firstValue = null;
+      if (!entry.settled) entry.settle();
       return StatusCodes.Good;
     },
     onDeleteMonitoredItem: async (_subscription, item) => {

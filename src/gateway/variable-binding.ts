@@ -82,7 +82,8 @@ function acceptableAgain(variable: UAVariable, value: Variant, state: BoundState
   const accepted = state.accepted;
   if (accepted && accepted.dataType === value.dataType && accepted.arrayType === value.arrayType) return true;
   if (!acceptable(variable, value)) return false;
-  if (value.dataType !== DataType.Null) state.accepted = { dataType: value.dataType, arrayType: value.arrayType };
+  if (value.dataType !== DataType.Null)
+    state.accepted = { dataType: value.dataType, arrayType: value.arrayType };
   return true;
 }
 

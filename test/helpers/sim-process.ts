@@ -58,6 +58,8 @@ export interface SimProcess {
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const START_TIMEOUT_MS = 30_000;
+/** A simulator with many bulk nodes takes longer to build its address space (more on a loaded machine). */
+const startTimeoutMs = (options: SpawnSimulatorOptions) => START_TIMEOUT_MS + (options.bulk ?? 0) / 2;
 const ADDRESS_IN_USE_RETRY_MS = 5_000;
 const live = new Set<ChildProcess>();
 
@@ -161,8 +163,10 @@ class SimProcessImpl extends EventEmitter implements SimProcess {
     return new Promise<Started>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill("SIGKILL");
-        reject(new Error(`simulator did not start within ${START_TIMEOUT_MS} ms; stderr:\n${stderr}`));
-      }, START_TIMEOUT_MS);
+        reject(
+          new Error(`simulator did not start within ${startTimeoutMs(this.options)} ms; stderr:\n${stderr}`),
+        );
+      }, startTimeoutMs(this.options));
       child.once("exit", (code, signal) => {
         clearTimeout(timer);
         reject(
