@@ -5,12 +5,13 @@
  * GC), plus where the allocations come from (profile-alloc.ts). The raw .cpuprofile and
  * .heapprofile are written next to the JSON results; Chrome DevTools opens them.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { Session } from "node:inspector/promises";
 import { BenchError } from "./bench-error.ts";
 import { round } from "./gateway-common.ts";
 import { type AllocationSummary, type SamplingHeapProfile, summarizeAllocations } from "./profile-alloc.ts";
 import { areaOf, type CallFrame, frameName, type Ranked, top } from "./profile-frames.ts";
+import { type LayerBreakdown, type LayeredProfile, layersInWindow } from "./profile-layers.ts";
 
 export interface HotSpot {
   /** function (file:line), area or src/ file */
@@ -53,6 +54,23 @@ export interface ProfileSummary {
   srcInclusive: HotSpot[];
   /** Where the allocations came from (the garbage collector's work). */
   allocations?: AllocationSummary;
+  /** The steady-state window's CPU by layer (scale section). */
+  steadyLayers?: SteadyLayers;
+}
+
+export interface SteadyLayers extends LayerBreakdown {
+  /** Values delivered downstream in the window. */
+  values: number;
+}
+
+/** CPU by layer in `window` (profile clock, µs) of the profile written to `file`. */
+export async function steadyLayersOf(
+  file: string,
+  window: [number, number],
+  values: number,
+): Promise<SteadyLayers> {
+  const profile = JSON.parse(await readFile(file, "utf8")) as LayeredProfile;
+  return { ...layersInWindow(profile, window[0], window[1]), values };
 }
 
 export function summarizeProfile(

@@ -1,6 +1,6 @@
 /** Markdown tables of the scale section and of the CPU profile's hot spots. */
 import { markdownTable, mb, n0, slash } from "./markdown.ts";
-import type { ProfileSummary } from "./profile.ts";
+import type { ProfileSummary, SteadyLayers } from "./profile.ts";
 import type { AllocationSpot, AllocationSummary } from "./profile-alloc.ts";
 import type { ScaleResult } from "./scale.ts";
 import { present } from "./stats.ts";
@@ -31,6 +31,7 @@ export function scaleTable(results: ScaleResult[]): string {
       "CPU ms / 1000 values (gateway own, est.)",
       "simulators CPU % core",
       "RSS max MB",
+      "event-loop delay p99 ms: create / steady",
       "cold: SIGKILL → every item back ms",
     ],
     results.map((r) => [
@@ -52,6 +53,7 @@ export function scaleTable(results: ScaleResult[]): string {
         : `${r.cpuMsPer1000ValueChanges.toFixed(1)} (${r.gatewayOwnCpuMsPer1000ValueChangesEstimate?.toFixed(1) ?? "–"})`,
       cpuOfSims(r),
       mb(r.usage?.rssMaxBytes),
+      `${n0(r.eventLoopDelayCreateMs?.p99)} / ${n0(r.eventLoopDelaySteadyMs?.p99)}`,
       r.cold?.allItemsBackMs !== undefined
         ? n0(r.cold.allItemsBackMs)
         : r.cold?.error
@@ -99,7 +101,25 @@ export function hotSpotTables(profile: ProfileSummary, count = 12): string {
       ["src/ file (inclusive: with what it calls)", "ms", "% of busy"],
       rows(profile.srcInclusive),
     ),
+    ...(profile.steadyLayers ? ["", layerTable(profile.steadyLayers)] : []),
     ...(profile.allocations ? ["", allocationTables(profile.allocations, count)] : []),
+  ].join("\n");
+}
+
+/** The steady state's CPU by layer, per 1000 values delivered downstream. */
+function layerTable(s: SteadyLayers): string {
+  const per1000 = (ms: number) => (s.values > 0 ? ((ms * 1000) / s.values).toFixed(2) : "–");
+  return [
+    `Steady state by layer (${n0(s.windowMs)} ms window, ${n0(s.busyMs)} ms busy, ${n0(s.values)} values ` +
+      "delivered downstream; each sample charged to the layer its stack works for, see bench/lib/profile-layers.ts):",
+    "",
+    markdownTable(
+      ["layer", "ms", "% of busy", "CPU ms / 1000 values"],
+      [
+        ...s.layers.map((l) => [l.layer, n0(l.ms), l.percent.toFixed(1), per1000(l.ms)]),
+        ["all", n0(s.busyMs), "100.0", per1000(s.busyMs)],
+      ],
+    ),
   ].join("\n");
 }
 

@@ -119,7 +119,7 @@ export function parseRunOptions(args: string[], defaultOut: string): RunOptions 
     overheadRatePerSecond: integer(v.rate, "--rate", 20_000),
     windowMs: integer(v["window-ms"], "--window-ms", quick ? 3000 : 10_000),
     warmupMs: integer(v["warmup-ms"], "--warmup-ms", quick ? 1000 : 5000, 0),
-    scaleSizes: list(v["scale-sizes"], "--scale-sizes", quick ? [2000] : [10_000, 50_000, 100_000]),
+    scaleSizes: list(v["scale-sizes"], "--scale-sizes", quick ? [2000] : [10_000, 50_000, 100_000, 300_000]),
     scaleTickMs:
       v["scale-tick-ms"] === undefined ? undefined : integer(v["scale-tick-ms"], "--scale-tick-ms", 1000, 10),
     scaleWindowMs: integer(v["scale-window-ms"], "--scale-window-ms", quick ? 3000 : 10_000),

@@ -10,7 +10,7 @@ import { faultByName } from "./gateway-faults.ts";
 import { DOWNSTREAM, type OverheadResult, runOverhead } from "./gateway-overhead.ts";
 import { FAILOVER_TIMEOUT_MS, type RepResult, VALUES_AFTER } from "./measure.ts";
 import { type OverheadSummary, overheadSummaryTable, summarizeOverhead } from "./overhead-summary.ts";
-import { type ProfileSummary, type Profiling, startProfiling } from "./profile.ts";
+import { type ProfileSummary, type Profiling, startProfiling, steadyLayersOf } from "./profile.ts";
 import { describeRep, type FailoverSummary, failoverTable, summarizeFailover } from "./report-failover.ts";
 import { overheadTable } from "./report-gateway.ts";
 import { creationTable, hotSpotTables, scaleTable } from "./report-scale.ts";
@@ -194,6 +194,12 @@ export async function scaleSection(
       options.profile ? hooks : undefined,
     );
     figures.results.push(r);
+    const summary = figures.hotSpots.find((h) => h.label === `scale ${items}`);
+    if (summary && r.steadyWindowUs && r.steadyValues !== undefined) {
+      summary.steadyLayers = await steadyLayersOf(file, r.steadyWindowUs, r.steadyValues).catch(
+        () => undefined,
+      );
+    }
   }
   const markdown = [
     "## 3. Scale: monitored items through one hot pair",

@@ -6,6 +6,7 @@
  * each (item-creation.ts).
  */
 import { rm } from "node:fs/promises";
+import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import { connectDownstream, type Downstream } from "../../test/helpers/gateway-rig.ts";
 import { type SimProcess, spawnSimulator } from "../../test/helpers/sim-process.ts";
 import { delay, waitFor, withTimeout } from "../../test/helpers/wait.ts";
@@ -21,6 +22,7 @@ import {
   type WindowUsage,
 } from "./gateway-common.ts";
 import { type ItemCreationResult, measureItemCreation } from "./item-creation.ts";
+import { profileClockUs } from "./profile-layers.ts";
 import { type ColdRecreationResult, measureColdRecreation } from "./scale-cold.ts";
 
 export interface ScaleOptions {
@@ -66,6 +68,12 @@ export interface ScaleResult {
   /** cpuMsPer1000ValueChanges minus a plain client's (measured directly): the gateway's own. */
   gatewayOwnCpuMsPer1000ValueChangesEstimate?: number;
   usage?: WindowUsage;
+  /** The steady-state window on the CPU profile's clock (µs), and the values delivered in it. */
+  steadyWindowUs?: [number, number];
+  steadyValues?: number;
+  /** Event-loop delay of this process, p99 / max ms: while the items are created, in steady state. */
+  eventLoopDelayCreateMs?: { p99: number; max: number };
+  eventLoopDelaySteadyMs?: { p99: number; max: number };
   cold?: ColdRecreationResult;
   error?: string;
 }
@@ -98,12 +106,14 @@ async function hotPair(
 
     downstream = await connectDownstream(bench.endpointUrl());
     const values = new BulkValues(n);
+    const createLoop = startLoopDelay();
     const createBegan = performance.now();
     const { refused } = await monitorBulkBatched(downstream.subscription, n, options.batchSize, values);
     result.createItemsMs = round(performance.now() - createBegan);
     result.refusedItems = refused;
     await waitFor(() => values.countSince(1) >= n - refused, options.timeoutMs, `a value of every item`);
     result.allValuesMs = round(performance.now() - createBegan);
+    result.eventLoopDelayCreateMs = stopLoopDelay(createLoop);
     const withItems = settledMemory();
     result.rssBytesPerItem = Math.round((withItems.rssBytes - mirrored.rssBytes) / n);
     result.heapBytesPerItem = Math.round((withItems.heapUsedBytes - mirrored.heapUsedBytes) / n);
@@ -120,9 +130,13 @@ async function hotPair(
     const usage = new UsageWindow(sims.map((s) => s.pid));
     const receivedBefore = values.received;
     const sequenceBefore = values.sequence();
+    const steadyLoop = startLoopDelay();
+    const steadyFromUs = profileClockUs();
     usage.start();
     await delay(options.windowMs);
     result.usage = usage.stop();
+    result.steadyWindowUs = [steadyFromUs, profileClockUs()];
+    result.eventLoopDelaySteadyMs = stopLoopDelay(steadyLoop);
     result.valueChangesPerSecond = round(
       ((values.received - receivedBefore) * 1000) / result.usage.durationMs,
     );
@@ -132,6 +146,7 @@ async function hotPair(
     result.windowDuplicateValues = sequenceAfter.duplicates - sequenceBefore.duplicates;
     result.windowRegressionValues = sequenceAfter.regressions - sequenceBefore.regressions;
     const delivered = values.received - receivedBefore;
+    result.steadyValues = delivered;
     if (delivered > 0) {
       const cpuMs = result.usage.cpuUserMs + result.usage.cpuSystemMs;
       result.cpuMsPer1000ValueChanges = round((cpuMs * 1000) / delivered, 2);
@@ -156,6 +171,17 @@ async function hotPair(
   }
 }
 
+function startLoopDelay(): IntervalHistogram {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  return histogram;
+}
+
+function stopLoopDelay(histogram: IntervalHistogram): { p99: number; max: number } {
+  histogram.disable();
+  return { p99: round(histogram.percentile(99) / 1e6), max: round(histogram.max / 1e6) };
+}
+
 /** Called around the gateway's part of the run (not the direct item-creation comparison). */
 export interface GatewayPhaseHooks {
   started(): Promise<void>;
@@ -172,7 +198,15 @@ export async function runScale(
   try {
     sims.push(
       ...(await Promise.all(
-        [0, 1].map(() => spawnSimulator({ tickMs: options.tickMs, sharedClock: true, bulk: options.items })),
+        [0, 1].map(() =>
+          spawnSimulator({
+            tickMs: options.tickMs,
+            sharedClock: true,
+            bulk: options.items,
+            // node-opcua's default, as a real server would have it: above it the links spread their items
+            maxMonitoredItemsPerSubscription: 100_000,
+          }),
+        ),
       )),
     );
     result.simulatorStartupMs = sims.map((s) => round(s.startupMs));

@@ -1,15 +1,72 @@
 import type { DataValue, NodeId } from "node-opcua";
-import { ItemMirror } from "../redundancy/mirror.ts";
+import { ItemMirror, type MirrorOptions } from "../redundancy/mirror.ts";
 import type { ItemSpec } from "../upstream/item-set.ts";
 import type { UpstreamLink } from "../upstream/link.ts";
 import { sameSample, sourceTimeOf } from "./data-values.ts";
 
 export type ValueListener = (value: DataValue) => void;
 
-interface SharedItem {
-  spec: ItemSpec;
-  mirror: ItemMirror<DataValue>;
-  listeners: Set<ValueListener>;
+/**
+ * One shared item: it is also its mirror's options (one object per item, no closure: with 100,000
+ * items every per-item object counts), delivering to its listeners.
+ */
+class SharedItem implements MirrorOptions<DataValue> {
+  readonly spec: ItemSpec;
+  readonly mirror: ItemMirror<DataValue>;
+  /** Usually one listener; a Set only when a node is monitored more than once. */
+  listeners: ValueListener | Set<ValueListener> | null;
+  readonly serverCount: number;
+  readonly buffered: boolean;
+  readonly bufferSize: number;
+
+  constructor(
+    spec: ItemSpec,
+    listener: ValueListener,
+    registry: { servers: number; buffered: boolean; bufferSize: number },
+  ) {
+    this.spec = spec;
+    this.listeners = listener;
+    this.serverCount = registry.servers;
+    this.buffered = registry.buffered;
+    this.bufferSize = registry.bufferSize;
+    this.mirror = new ItemMirror<DataValue>(this);
+  }
+
+  timeOf(sample: DataValue): number | undefined {
+    return sourceTimeOf(sample);
+  }
+  sameSample(a: DataValue, b: DataValue): boolean {
+    return sameSample(a, b);
+  }
+  deliver(value: DataValue): void {
+    const listeners = this.listeners;
+    if (typeof listeners === "function") listeners(value);
+    else if (listeners) for (const l of listeners) l(value);
+  }
+
+  add(listener: ValueListener): void {
+    const listeners = this.listeners;
+    if (listeners === null) this.listeners = listener;
+    else if (typeof listeners === "function") {
+      if (listeners !== listener) this.listeners = new Set([listeners, listener]);
+    } else listeners.add(listener);
+  }
+
+  /** Whether `listener` was one; afterwards `empty` says whether any is left. */
+  remove(listener: ValueListener): boolean {
+    const listeners = this.listeners;
+    if (listeners === listener) {
+      this.listeners = null;
+      return true;
+    }
+    if (typeof listeners === "function" || listeners === null || !listeners.delete(listener)) return false;
+    if (listeners.size === 1) this.listeners = listeners.values().next().value ?? null;
+    return true;
+  }
+
+  get empty(): boolean {
+    return this.listeners === null;
+  }
 }
 
 /**
@@ -57,29 +114,23 @@ export class ItemRegistry {
     let item = this.#items.get(key);
     const created = item === undefined;
     if (!item) {
-      const listeners = new Set<ValueListener>();
-      const mirror = new ItemMirror<DataValue>({
-        serverCount: this.#links.length,
+      item = new SharedItem(spec, listener, {
+        servers: this.#links.length,
         buffered: this.#buffered,
         bufferSize: this.#bufferSize,
-        timeOf: sourceTimeOf,
-        sameSample,
-        deliver: (value) => {
-          for (const l of listeners) l(value);
-        },
       });
-      item = { spec, mirror, listeners };
       this.#items.set(key, item);
       for (const link of this.#links) link.items.add(key, spec);
+    } else {
+      item.add(listener);
     }
-    item.listeners.add(listener);
     return { mirror: item.mirror, created };
   }
 
   /** Remove a listener; the last one deletes the upstream items. */
   release(key: string, listener: ValueListener): void {
     const item = this.#items.get(key);
-    if (!item?.listeners.delete(listener) || item.listeners.size > 0) return;
+    if (!item?.remove(listener) || !item.empty) return;
     this.#items.delete(key);
     this.#overflowedReleased += item.mirror.overflowed;
     for (const link of this.#links) link.items.remove(key);

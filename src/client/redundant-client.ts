@@ -49,6 +49,26 @@ export interface RedundantClientOptions {
   pkiFolder?: string;
 }
 
+/** A monitor's handle (a class, not a closure: one per monitored item). */
+class RegistryHandle implements MonitorHandle {
+  readonly nodeId: string;
+  readonly #key: string;
+  #onValue: ValueListener | null;
+  readonly #items: ItemRegistry;
+  constructor(nodeId: string, key: string, onValue: ValueListener, items: ItemRegistry) {
+    this.nodeId = nodeId;
+    this.#key = key;
+    this.#onValue = onValue;
+    this.#items = items;
+  }
+  stop(): void {
+    const onValue = this.#onValue;
+    if (!onValue) return;
+    this.#onValue = null;
+    this.#items.release(this.#key, onValue);
+  }
+}
+
 /**
  * A redundant set of upstream OPC UA servers used as one: the library face of the engine.
  * Values come from the active server (hot mode: without loss or duplicates across a failover);
@@ -226,15 +246,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     } else if (mirror.lastDelivered) {
       onValue(mirror.lastDelivered);
     }
-    let stopped = false;
-    return {
-      nodeId: resolved.toString(),
-      stop: () => {
-        if (stopped) return;
-        stopped = true;
-        this.#items.release(key, onValue);
-      },
-    };
+    return new RegistryHandle(resolved.toString(), key, onValue, this.#items);
   }
 
   read(nodes: readonly (ReadValueIdOptions | NodeIdLike)[], maxAge = 0): Promise<DataValue[]> {

@@ -13,6 +13,8 @@
 import {
   AttributeIds,
   type CreateMonitoredItemHook,
+  DataType,
+  type DataValue,
   type DeleteMonitoredItemHook,
   type MonitoredItemBase,
   NodeClass,
@@ -40,6 +42,14 @@ export interface MonitoredItemHookOptions {
    * its creation completes (default 1500 ms): its initial value is then current, not the cache's.
    */
   initialValueTimeoutMs?: number;
+  /**
+   * A CreateMonitoredItems request with more items than this (default 100) does not wait for
+   * first values: its response would otherwise wait for upstream round trips and a publishing
+   * interval, and a client creating 100,000 items in batches would wait for that once per batch.
+   * Its items start with the value the pair already has or, where it has none yet,
+   * BadWaitingForInitialData; the upstream's first value follows as a notification.
+   */
+  initialValueWaitMaxItems?: number;
   logger?: Logger;
 }
 
@@ -57,13 +67,40 @@ export interface MonitoredItemHooks {
   close(): void;
 }
 
-interface Entry {
-  items: Set<MonitoredItemBase>;
+/** One monitored variable (a class, not closures: one per monitored item at 100,000 items). */
+class Entry {
+  readonly variable: UAVariable;
+  /** Downstream items on the variable (which ones: `owners`). */
+  items = 0;
   handle: MonitorHandle | undefined;
-  /** Resolves with the upstream's first value (or never; the waiter times out). */
-  firstValue: Promise<void>;
+  /** Resolves with the upstream's first value (or never; the waiter times out); null once settled. */
+  firstValue: Promise<void> | null;
   /** The cache is what downstream items should see: the first value came, or waiting for it ended. */
-  settled: boolean;
+  settled = false;
+  /** False once released: a late value is not pushed. */
+  live = true;
+  #primed: (() => void) | null = null;
+
+  constructor(variable: UAVariable) {
+    this.variable = variable;
+    this.firstValue = new Promise<void>((resolve) => {
+      this.#primed = resolve;
+    });
+  }
+
+  settle(): void {
+    this.settled = true;
+    this.firstValue = null;
+    const primed = this.#primed;
+    this.#primed = null;
+    primed?.();
+  }
+
+  onValue(dataValue: DataValue): void {
+    if (!this.live) return;
+    pushValue(this.variable, dataValue);
+    if (!this.settled) this.settle();
+  }
 }
 
 /** MonitoredItemBase does not declare itemToMonitor; node-opcua's MonitoredItem has it. */
@@ -85,12 +122,32 @@ async function atMost(promise: Promise<void>, ms: number): Promise<void> {
   }
 }
 
+const MONITOR_OPTIONS = { samplingInterval: 0 };
+
+/** No upstream value yet: the cache says so (never a stale value served as Good). */
+function waitingForInitialData(variable: UAVariable): void {
+  variable.setValueFromSource({ dataType: DataType.Null }, StatusCodes.BadWaitingForInitialData, new Date());
+}
+
 export function createMonitoredItemHooks(
   resolve: ResolveMirrored,
   port: UpstreamPort,
   options: MonitoredItemHookOptions = {},
 ): MonitoredItemHooks {
   const initialValueTimeoutMs = options.initialValueTimeoutMs ?? 1500;
+  const initialValueWaitMaxItems = options.initialValueWaitMaxItems ?? 100;
+  /** Items whose creation hook started in this turn of the event loop (node-opcua starts one request's all at once). */
+  let burst = 0;
+  let burstEnds = false;
+  const countBurst = (): void => {
+    burst++;
+    if (burstEnds) return;
+    burstEnds = true;
+    setImmediate(() => {
+      burst = 0;
+      burstEnds = false;
+    });
+  };
   const logger = options.logger ?? silentLogger;
   const entries = new Map<UAVariable, Entry>();
   const owners = new Map<MonitoredItemBase, UAVariable>();
@@ -98,28 +155,14 @@ export function createMonitoredItemHooks(
   let closed = false;
 
   const start = (variable: UAVariable, upstreamNodeId: NodeId): Entry => {
-    let primed!: () => void;
-    const entry: Entry = {
-      items: new Set(),
-      handle: undefined,
-      firstValue: new Promise<void>((r) => {
-        primed = r;
-      }),
-      settled: false,
-    };
+    const entry = new Entry(variable);
     entries.set(variable, entry);
     try {
       // monitor() may deliver at once (a shared item's last value, or BadNoCommunication)
-      entry.handle = port.monitor(upstreamNodeId, { samplingInterval: 0 }, (dataValue) => {
-        if (entries.get(variable) !== entry) return;
-        pushValue(variable, dataValue);
-        entry.settled = true;
-        primed();
-      });
+      entry.handle = port.monitor(upstreamNodeId, MONITOR_OPTIONS, entry.onValue.bind(entry));
     } catch (error) {
       logger.warn({ err: error, nodeId: upstreamNodeId.toString() }, "cannot monitor upstream item");
-      entry.settled = true; // nothing better is coming: reads answer the cache
-      primed();
+      entry.settle(); // nothing better is coming: reads answer the cache
     }
     return entry;
   };
@@ -130,9 +173,10 @@ export function createMonitoredItemHooks(
     owners.delete(item);
     const entry = entries.get(variable);
     if (!entry) return;
-    entry.items.delete(item);
-    if (entry.items.size > 0) return;
+    entry.items--;
+    if (entry.items > 0) return;
     entries.delete(variable);
+    entry.live = false;
     entry.handle?.stop();
   };
 
@@ -151,13 +195,19 @@ export function createMonitoredItemHooks(
       if (!mirrored) return StatusCodes.Good;
       const { variable, upstreamNodeId } = mirrored;
       const entry = entries.get(variable) ?? start(variable, upstreamNodeId);
-      entry.items.add(item);
+      if (owners.has(item)) return StatusCodes.Good;
+      entry.items++;
       owners.set(item, variable);
       watch(subscription);
+      countBurst();
       // node-opcua reads the item's initial value right after this hook: let it be the upstream's.
       // Until then reads go upstream (no downstream item listens yet, so none sees them twice).
-      await atMost(entry.firstValue, initialValueTimeoutMs);
-      entry.settled = true;
+      if (entry.firstValue) {
+        await Promise.resolve(); // every hook of this request has started by now
+        if (burst <= initialValueWaitMaxItems) await atMost(entry.firstValue, initialValueTimeoutMs);
+        else if (!entry.settled) waitingForInitialData(variable);
+      }
+      if (!entry.settled) entry.settle();
       return StatusCodes.Good;
     },
     onDeleteMonitoredItem: async (_subscription, item) => {
@@ -170,7 +220,10 @@ export function createMonitoredItemHooks(
     },
     close: () => {
       closed = true;
-      for (const entry of entries.values()) entry.handle?.stop();
+      for (const entry of entries.values()) {
+        entry.live = false;
+        entry.handle?.stop();
+      }
       entries.clear();
       owners.clear();
     },

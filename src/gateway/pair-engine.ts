@@ -56,6 +56,9 @@ interface Registration {
   retired: () => void;
 }
 
+const NOTHING = (): void => undefined;
+const NO_HANDLE: MonitorHandle = { nodeId: "", stop: NOTHING };
+
 /** Source time of a Good value (ms), else null. */
 function timeOf(value: DataValue): number | null {
   return value.statusCode.isGood() ? (value.sourceTimestamp?.getTime() ?? null) : null;
@@ -143,23 +146,23 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
       nodeId,
       options,
       onValue,
-      handle: { nodeId: "", stop: () => undefined },
+      handle: NO_HANDLE,
       lastSourceTime: null,
       pending: [],
       retiring: null,
-      retired: () => undefined,
+      retired: NOTHING,
     };
     registration.handle = this.#subscribe(this.#client, registration);
     this.#registrations.add(registration);
-    return {
-      nodeId: registration.handle.nodeId,
-      stop: () => {
-        if (!this.#registrations.delete(registration)) return;
-        registration.handle.stop();
-        registration.pending.length = 0;
-        this.#retire(registration);
-      },
-    };
+    // a bound method, not a closure: one small object per monitored item
+    return { nodeId: registration.handle.nodeId, stop: this.#stop.bind(this, registration) };
+  }
+
+  #stop(registration: Registration): void {
+    if (!this.#registrations.delete(registration)) return;
+    registration.handle.stop();
+    registration.pending.length = 0;
+    this.#retire(registration);
   }
 
   /** Events of a notifier (RedundantClient.events, canonical NodeIds); moves to the new client at a reload. */
@@ -235,25 +238,31 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
    * repeated or delivered out of order when both sets of servers read the same devices.
    */
   #subscribe(client: RedundantClient, registration: Registration): MonitorHandle {
-    return client.monitor(registration.nodeId, registration.options, (value) => {
-      const handover = registration.retiring !== null;
-      if (!handover) {
-        if (client === this.#client) this.#deliver(registration, value);
-        return; // else: a replaced client's late value
-      }
-      if (client !== this.#client) {
-        this.#deliver(registration, value, true);
-      } else if (timeOf(value) === null) {
-        this.#retire(registration); // no time to line the streams up with: switch now
-        this.#deliver(registration, value);
-        return;
-      } else {
-        registration.pending.push(value);
-      }
-      const first = registration.pending[0];
-      const last = registration.lastSourceTime;
-      if (first && last !== null && last >= (timeOf(first) as number)) this.#retire(registration);
-    });
+    return client.monitor(
+      registration.nodeId,
+      registration.options,
+      this.#onValue.bind(this, client, registration),
+    );
+  }
+
+  #onValue(client: RedundantClient, registration: Registration, value: DataValue): void {
+    const handover = registration.retiring !== null;
+    if (!handover) {
+      if (client === this.#client) this.#deliver(registration, value);
+      return; // else: a replaced client's late value
+    }
+    if (client !== this.#client) {
+      this.#deliver(registration, value, true);
+    } else if (timeOf(value) === null) {
+      this.#retire(registration); // no time to line the streams up with: switch now
+      this.#deliver(registration, value);
+      return;
+    } else {
+      registration.pending.push(value);
+    }
+    const first = registration.pending[0];
+    const last = registration.lastSourceTime;
+    if (first && last !== null && last >= (timeOf(first) as number)) this.#retire(registration);
   }
 
   #deliver(registration: Registration, value: DataValue, onlyNewer = false): void {

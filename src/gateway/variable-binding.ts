@@ -39,11 +39,29 @@ export interface BindingState {
 
 type Callback<T> = (err: Error | null, result?: T) => void;
 
-/** How many values were pushed into each variable: a read that overlapped a push must not undo it. */
-const pushCounts = new WeakMap<UAVariable, number>();
-/** How each bound variable's NodeId-valued data is re-indexed between its upstream and the gateway. */
-const remaps = new WeakMap<UAVariable, ValueRemap>();
-const remapOf = (variable: UAVariable): ValueRemap => remaps.get(variable) ?? IDENTITY_REMAP;
+/** What the per-value path needs of a bound variable, in one lookup. */
+interface BoundState {
+  /** How many values were pushed: a read that overlapped a push must not undo it. */
+  pushes: number;
+  /** How the variable's NodeId-valued data is re-indexed between its upstream and the gateway. */
+  remap: ValueRemap;
+  /**
+   * The DataType and array type of the last value found compatible: the same again needs no
+   * DataType check (a subtype walk in the address space, the costliest part of a push).
+   */
+  accepted: { dataType: DataType; arrayType: number } | undefined;
+}
+const bound = new WeakMap<UAVariable, BoundState>();
+function stateOf(variable: UAVariable): BoundState {
+  let state = bound.get(variable);
+  if (!state) {
+    state = { pushes: 0, remap: IDENTITY_REMAP, accepted: undefined };
+    bound.set(variable, state);
+  }
+  return state;
+}
+const remapOf = (variable: UAVariable): ValueRemap => bound.get(variable)?.remap ?? IDENTITY_REMAP;
+const pushesOf = (variable: UAVariable): number => bound.get(variable)?.pushes ?? 0;
 
 const cachedOf = cachedDataValue;
 
@@ -57,20 +75,33 @@ function acceptable(variable: UAVariable, value: Variant): boolean {
   return value.dataType === DataType.Null || variable.checkVariantCompatibility(value).isGood();
 }
 
+/** `acceptable`, remembering the last compatible DataType and array type of `state`'s variable. */
+function acceptableAgain(variable: UAVariable, value: Variant, state: BoundState): boolean {
+  const accepted = state.accepted;
+  if (accepted && accepted.dataType === value.dataType && accepted.arrayType === value.arrayType) return true;
+  if (!acceptable(variable, value)) return false;
+  if (value.dataType !== DataType.Null)
+    state.accepted = { dataType: value.dataType, arrayType: value.arrayType };
+  return true;
+}
+
 /**
  * An upstream value pushed by a subscription: stored with its own source timestamp, so that
  * downstream monitored items (exception-based and sampled) deliver it with that timestamp.
  */
 export function pushValue(variable: UAVariable, dataValue: DataValue): void {
-  pushCounts.set(variable, (pushCounts.get(variable) ?? 0) + 1);
+  const state = stateOf(variable);
+  state.pushes++;
   const sourceTimestamp = dataValue.sourceTimestamp ?? undefined;
-  const value = remapOf(variable).toDownstream(dataValue.value);
-  if (acceptable(variable, value)) {
+  const value = state.remap.toDownstream(dataValue.value);
+  // (node-opcua still checks the value's rank and dimensions itself, and throws: caught below)
+  if (acceptableAgain(variable, value, state)) {
     try {
       variable.setValueFromSource(value, dataValue.statusCode, sourceTimestamp);
       return;
     } catch {
       // an ExtensionObject that does not fit the variable: reported below
+      state.accepted = undefined;
     }
   }
   variable.setValueFromSource({ dataType: DataType.Null }, StatusCodes.BadTypeMismatch, sourceTimestamp);
@@ -116,7 +147,7 @@ export function bindMirroredVariable(
   remap: ValueRemap = IDENTITY_REMAP,
 ): void {
   checkVariable(variable);
-  remaps.set(variable, remap);
+  stateOf(variable).remap = remap;
   /** The maxAge of the Read being served, seen by asyncRefresh (refreshFunc is not told). */
   let maxAge = 0;
   /** Set by a forwarded write: the next read must ask the upstream whatever maxAge says. */
@@ -129,10 +160,10 @@ export function bindMirroredVariable(
       return;
     }
     const requestedMaxAge = maxAge;
-    const pushesBefore = pushCounts.get(variable) ?? 0;
+    const pushesBefore = pushesOf(variable);
     const settle = (dataValue: DataValue): void => {
       // a value pushed while the read was under way is at least as new as the read's
-      const answer = (pushCounts.get(variable) ?? 0) === pushesBefore ? dataValue : cachedOf(variable);
+      const answer = pushesOf(variable) === pushesBefore ? dataValue : cachedOf(variable);
       try {
         callback(null, answer);
       } catch {

@@ -41,7 +41,11 @@ class SampleQueue<S> {
     const sample = this.#items[this.#head];
     if (sample === undefined) return undefined;
     this.#head++;
-    if (this.#head > 64 && this.#head * 2 > this.#items.length) {
+    if (this.#head === this.#items.length) {
+      // empty (the usual case: pruned as the active stream moves past): hold on to no old sample
+      this.#items.length = 0;
+      this.#head = 0;
+    } else if (this.#head > 64 && this.#head * 2 > this.#items.length) {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }

@@ -12,6 +12,7 @@ import {
   ServerState,
   type StatusCode,
   StatusCodes,
+  VariableIds,
 } from "node-opcua";
 import { RedundancyError } from "../errors.ts";
 import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "./address-space.ts";
@@ -63,6 +64,12 @@ export interface SimulatorOptions {
   events?: { eventMs?: number; alarmCycleMs?: number } | false;
   /** Deliberate differences from a normal simulator: variables left out or retyped (node-changes.ts). */
   nodeChanges?: NodeChanges;
+  /**
+   * Monitored items one subscription may hold; more are refused with BadTooManyMonitoredItems
+   * (default 1,000,000; node-opcua's own default is 100,000). Stated in ServerCapabilities unless
+   * advertiseLimits is false.
+   */
+  maxMonitoredItemsPerSubscription?: number;
 }
 
 export interface WriteLogEntry {
@@ -269,6 +276,10 @@ function hideOperationLimits(addressSpace: AddressSpace): void {
   for (const limit of limits?.findReferencesAsObject("HasProperty", true) ?? []) {
     addressSpace.deleteNode(limit);
   }
+  const perSubscription = addressSpace.findNode(
+    `ns=0;i=${VariableIds.Server_ServerCapabilities_MaxMonitoredItemsPerSubscription}`,
+  );
+  if (perSubscription) addressSpace.deleteNode(perSubscription);
 }
 
 /** Starts a simulator; resolves when it accepts connections. */
@@ -292,7 +303,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       minSupportedSampleRate: 0,
       maxSessions: 100,
       // node-opcua's 100,000 per subscription is below what the scale benchmark asks for
-      maxMonitoredItemsPerSubscription: 1_000_000,
+      maxMonitoredItemsPerSubscription: options.maxMonitoredItemsPerSubscription ?? 1_000_000,
       // node-opcua's own default (10000) unless a test asks for a tighter one
       operationLimits: {
         ...(options.maxMonitoredItemsPerCall === undefined

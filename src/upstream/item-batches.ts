@@ -165,27 +165,39 @@ export interface OperationLimits {
   itemsPerCall: number;
   /** MaxNodesPerRead. */
   nodesPerRead: number;
+  /** ServerCapabilities.MaxMonitoredItemsPerSubscription (not capped; 0: none stated). */
+  itemsPerSubscription: number;
 }
 
-/** The server's operation limits (0, absent or unreadable: DEFAULT_ITEMS_PER_CALL). */
+const NO_LIMITS: OperationLimits = {
+  itemsPerCall: DEFAULT_ITEMS_PER_CALL,
+  nodesPerRead: DEFAULT_ITEMS_PER_CALL,
+  itemsPerSubscription: 0,
+};
+
+/** The server's operation limits (0, absent or unreadable: DEFAULT_ITEMS_PER_CALL, or no limit per subscription). */
 export async function readOperationLimits(session: ClientSession): Promise<OperationLimits> {
   const ids = [
     VariableIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall,
     VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRead,
+    VariableIds.Server_ServerCapabilities_MaxMonitoredItemsPerSubscription,
   ];
   try {
     const values = await session.read(
       ids.map((id) => ({ nodeId: `ns=0;i=${id}`, attributeId: AttributeIds.Value })),
     );
-    const [itemsPerCall, nodesPerRead] = values.map((limit) => {
+    const [itemsPerCall, nodesPerRead, itemsPerSubscription] = values.map((limit) => {
       const value = limit.statusCode.isGood() ? Number(limit.value.value) : 0;
-      return value > 0 ? Math.min(value, DEFAULT_ITEMS_PER_CALL) : DEFAULT_ITEMS_PER_CALL;
+      return Number.isFinite(value) && value > 0 ? value : 0;
     });
+    const capped = (value: number | undefined) =>
+      value ? Math.min(value, DEFAULT_ITEMS_PER_CALL) : DEFAULT_ITEMS_PER_CALL;
     return {
-      itemsPerCall: itemsPerCall ?? DEFAULT_ITEMS_PER_CALL,
-      nodesPerRead: nodesPerRead ?? DEFAULT_ITEMS_PER_CALL,
+      itemsPerCall: capped(itemsPerCall),
+      nodesPerRead: capped(nodesPerRead),
+      itemsPerSubscription: itemsPerSubscription ?? 0,
     };
   } catch {
-    return { itemsPerCall: DEFAULT_ITEMS_PER_CALL, nodesPerRead: DEFAULT_ITEMS_PER_CALL };
+    return { ...NO_LIMITS };
   }
 }

@@ -7,7 +7,9 @@ import {
   MonitoringMode,
   type NodeId,
   type StatusCode,
+  StatusCodes,
 } from "node-opcua";
+import { RedundancyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { rawSubscriptionService, setItemMonitoringMode } from "../node-opcua-private.ts";
 import {
@@ -19,6 +21,7 @@ import {
   type OperationLimits,
   sendInChunks,
 } from "./item-batches.ts";
+import { type Reservation, SubscriptionPool } from "./subscription-pool.ts";
 import { upstreamStatusOf } from "./upstream-error.ts";
 
 export interface ItemSpec {
@@ -58,7 +61,10 @@ export class UpstreamItemSet {
   readonly #logger: Logger;
   readonly #requestTimeoutMs: number;
   readonly #defaultQueueSize: number;
+  /** The link's own subscription while attached (the first of the pool's). */
   #subscription: ClientSubscription | null = null;
+  /** Where the items live: the link's subscription and as many more as the server's limit needs. */
+  readonly #pool: SubscriptionPool;
   #mode: MonitoringMode = MonitoringMode.Reporting;
   /** Items waiting for a CreateMonitoredItems request, in the order they were added. */
   readonly #toCreate = new Map<string, ItemRecord>();
@@ -78,6 +84,7 @@ export class UpstreamItemSet {
   set limits(limits: OperationLimits) {
     this.itemsPerCall = limits.itemsPerCall;
     this.nodesPerRead = limits.nodesPerRead;
+    this.#pool.limit = limits.itemsPerSubscription;
   }
 
   /** Canonical NodeId → this server's namespace indices. */
@@ -87,13 +94,35 @@ export class UpstreamItemSet {
     onValue: (key: string, value: DataValue) => void,
     logger: Logger,
     toLink: (nodeId: NodeId) => NodeId = (nodeId) => nodeId,
-    options: { requestTimeoutMs?: number; defaultQueueSize?: number } = {},
+    options: {
+      requestTimeoutMs?: number;
+      defaultQueueSize?: number;
+      /** Opens one more subscription like the link's own (when the server's limit per subscription is reached). */
+      openSubscription?: () => Promise<ClientSubscription>;
+      /** Told of every subscription opened that way. */
+      onSubscriptionOpened?: (subscription: ClientSubscription) => void;
+    } = {},
   ) {
     this.#onValue = onValue;
     this.#logger = logger;
     this.#toLink = toLink;
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.#defaultQueueSize = options.defaultQueueSize ?? 1000;
+    this.#pool = new SubscriptionPool(
+      options.openSubscription ??
+        (() =>
+          Promise.reject(
+            new RedundancyError("ERR_UPSTREAM_REQUEST", "no further subscription", {
+              statusCode: "BadTooManyMonitoredItems",
+            }),
+          )),
+      options.onSubscriptionOpened ?? (() => undefined),
+    );
+  }
+
+  /** Every subscription the items live on (the link's own first). */
+  get subscriptions(): ClientSubscription[] {
+    return this.#pool.subscriptions;
   }
 
   get size(): number {
@@ -109,9 +138,13 @@ export class UpstreamItemSet {
     return this.#mode === MonitoringMode.Reporting;
   }
 
-  /** Start creating every item on `subscription`. */
-  attach(subscription: ClientSubscription): void {
+  /**
+   * Start creating every item on `subscription` (which holds `ownItems` items of the link's own),
+   * and on more subscriptions where the server's limit per subscription requires.
+   */
+  attach(subscription: ClientSubscription, ownItems = 0): void {
     this.#subscription = subscription;
+    this.#pool.reset(subscription, ownItems);
     for (const [key, record] of this.#items) if (!record.monitored) this.#create(key, record);
   }
 
@@ -122,8 +155,12 @@ export class UpstreamItemSet {
    */
   async detach(options: { deleteUpstream: boolean; timeoutMs: number }): Promise<void> {
     const subscription = this.#subscription;
+    // the further subscriptions go as a whole (their items with them); the link's own stays
+    const extras = this.#pool.reset(null);
     const doomed = [...this.#items.values()].flatMap((r) =>
-      r.monitored ? [{ item: r.monitored, ...(r.batch ? { batch: r.batch } : {}) }] : [],
+      r.monitored && r.monitored.subscription === subscription
+        ? [{ item: r.monitored, ...(r.batch ? { batch: r.batch } : {}) }]
+        : [],
     );
     this.#subscription = null;
     this.#toCreate.clear();
@@ -131,12 +168,16 @@ export class UpstreamItemSet {
       record.monitored = undefined;
       record.batch = undefined;
     }
-    if (!options.deleteUpstream || !subscription || doomed.length === 0) return;
+    if (!options.deleteUpstream || !subscription) return;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, options.timeoutMs);
     });
-    await Promise.race([this.#deleteNow(subscription, doomed), deadline]).finally(() => clearTimeout(timer));
+    const deletions = [
+      ...(doomed.length > 0 ? [this.#deleteNow(subscription, doomed)] : []),
+      ...extras.map((extra) => extra.terminate().catch(() => undefined)),
+    ];
+    await Promise.race([Promise.all(deletions), deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Read every item once and hand the values on like notifications (after an unfillable gap). */
@@ -179,7 +220,8 @@ export class UpstreamItemSet {
     this.#items.delete(key);
     this.#toCreate.delete(key);
     if (record.monitored && this.#subscription) {
-      this.#scheduleDelete(this.#subscription, record.monitored, record.batch);
+      this.#pool.release(record.monitored.subscription, 1);
+      this.#scheduleDelete(record.monitored.subscription, record.monitored, record.batch);
     }
   }
 
@@ -193,19 +235,27 @@ export class UpstreamItemSet {
 
   /** SetMonitoringMode for `monitored`, in requests of `itemsPerCall` (node-opcua sends one per item). */
   async #applyMode(monitored: ClientMonitoredItemBase[], mode: MonitoringMode): Promise<void> {
-    const subscription = this.#subscription;
-    if (!subscription) return;
-    const ids = monitored.map((m) => m.monitoredItemId).filter((id): id is number => id !== undefined);
-    // node-opcua keeps the mode it re-creates items with: keep it in step with SetMonitoringMode
-    for (const m of monitored) setItemMonitoringMode(m, mode);
-    const session = rawSubscriptionService(subscription);
-    this.itemsPerCall = await sendInChunks(ids, this.itemsPerCall, (monitoredItemIds) =>
-      session.setMonitoringMode({
-        subscriptionId: subscription.subscriptionId,
-        monitoringMode: mode,
-        monitoredItemIds,
-      }),
-    );
+    if (!this.#subscription) return;
+    const bySubscription = new Map<ClientSubscription, number[]>();
+    for (const item of monitored) {
+      // node-opcua keeps the mode it re-creates items with: keep it in step with SetMonitoringMode
+      setItemMonitoringMode(item, mode);
+      const id = item.monitoredItemId;
+      if (id === undefined) continue;
+      const ids = bySubscription.get(item.subscription) ?? [];
+      ids.push(id);
+      bySubscription.set(item.subscription, ids);
+    }
+    for (const [subscription, ids] of bySubscription) {
+      const session = rawSubscriptionService(subscription);
+      this.itemsPerCall = await sendInChunks(ids, this.itemsPerCall, (monitoredItemIds) =>
+        session.setMonitoringMode({
+          subscriptionId: subscription.subscriptionId,
+          monitoringMode: mode,
+          monitoredItemIds,
+        }),
+      );
+    }
   }
 
   #create(key: string, record: ItemRecord): void {
@@ -222,17 +272,36 @@ export class UpstreamItemSet {
   #pumpCreations(): void {
     const subscription = this.#subscription;
     while (subscription && this.#batchesInFlight < MAX_BATCHES_IN_FLIGHT && this.#toCreate.size > 0) {
-      const batch = this.#takeBatch();
       this.#batchesInFlight++;
-      void this.#createBatch(subscription, batch).finally(() => {
+      void this.#nextBatch(subscription).finally(() => {
         this.#batchesInFlight--;
         this.#pumpCreations();
       });
     }
   }
 
-  /** Up to `itemsPerCall` waiting items that share sampling interval and queue size (one request). */
-  #takeBatch(): Entry[] {
+  /** One batch of waiting items, into places on a subscription with room (what does not fit waits again). */
+  async #nextBatch(main: ClientSubscription): Promise<void> {
+    const batch = this.#takeBatch(this.itemsPerCall);
+    const reservation = await this.#pool.reserve(batch.length);
+    if (this.#subscription !== main) {
+      if (reservation) this.#pool.release(reservation.subscription, reservation.places);
+      return; // detached meanwhile: the items are created again at the next attach
+    }
+    if (!reservation) {
+      // no further subscription could be opened: the items are retried after the next reconnect
+      this.#logger.warn({ items: batch.length }, "cannot open a further upstream subscription");
+      for (const [key, record] of batch) this.#refused(key, record, undefined, "no subscription", false);
+      return;
+    }
+    const surplus = batch.splice(reservation.places);
+    for (const [key, record] of surplus) if (this.#items.get(key) === record) this.#toCreate.set(key, record);
+    if (surplus.length > 0) this.#pumpCreations();
+    if (batch.length > 0) await this.#createBatch(main, reservation, batch);
+  }
+
+  /** Up to `max` waiting items that share sampling interval and queue size (one request). */
+  #takeBatch(max: number): Entry[] {
     const batch: Entry[] = [];
     let first: ItemSpec | undefined;
     for (const [key, record] of this.#toCreate) {
@@ -244,13 +313,15 @@ export class UpstreamItemSet {
         continue;
       batch.push([key, record]);
       this.#toCreate.delete(key);
-      if (batch.length >= this.itemsPerCall) break;
+      if (batch.length >= max) break;
     }
     return batch;
   }
 
-  async #createBatch(subscription: ClientSubscription, entries: Entry[]): Promise<void> {
+  async #createBatch(main: ClientSubscription, reservation: Reservation, entries: Entry[]): Promise<void> {
+    const { subscription } = reservation;
     const current = entries.filter(([key, record]) => this.#items.get(key) === record);
+    this.#pool.release(subscription, entries.length - current.length);
     if (current.length === 0) return;
     const spec = current[0]![1].spec;
     const mode = this.#mode;
@@ -270,6 +341,7 @@ export class UpstreamItemSet {
         this.#requestTimeoutMs,
       );
     } catch (error) {
+      this.#pool.release(subscription, current.length);
       const message = error instanceof Error ? error.message : String(error);
       if (isTooManyOperations(error) && current.length > 1) {
         // The server's limit is lower than it said (or it said none): halve and try again.
@@ -283,26 +355,48 @@ export class UpstreamItemSet {
       for (const [key, record] of current) this.#refused(key, record, status, message, false);
       return;
     }
-    const stale = this.#subscription !== subscription;
+    const stale = this.#subscription !== main;
     const kept: ClientMonitoredItemBase[] = [];
+    const tooMany: Entry[] = [];
     current.forEach(([key, record], i) => {
       const monitored = created.items[i]!;
       if (!monitored.statusCode.isGood()) {
         created.release();
         // node-opcua has already removed the refused item from the subscription.
-        this.#refused(key, record, monitored.statusCode, monitored.statusCode.toString());
+        if (monitored.statusCode.equals(StatusCodes.BadTooManyMonitoredItems)) tooMany.push([key, record]);
+        else {
+          this.#pool.release(subscription, 1);
+          this.#refused(key, record, monitored.statusCode, monitored.statusCode.toString());
+        }
       } else if (stale || this.#items.get(key) !== record) {
+        this.#pool.release(subscription, 1);
         this.#scheduleDelete(subscription, monitored, created);
       } else {
         record.monitored = monitored;
         record.batch = created;
         record.failed = false;
-        monitored.on("changed", (value: DataValue) => this.#onValue(key, value));
+        // bound, not a closure: one small object per item (a closure costs several times more)
+        monitored.on("changed", this.#deliverValue.bind(this, key));
         kept.push(monitored);
       }
     });
+    // This subscription is full (the server's limit per subscription, stated or not): on to another.
+    if (tooMany.length > 0 && !stale) {
+      if (this.#pool.refusedAsFull(subscription, tooMany.length)) {
+        for (const [key, record] of tooMany) this.#create(key, record);
+      } else {
+        for (const [key, record] of tooMany) {
+          const status = StatusCodes.BadTooManyMonitoredItems;
+          this.#refused(key, record, status, status.toString());
+        }
+      }
+    }
     // The mode changed while the items were being created.
     if (!stale && kept.length > 0 && this.#mode !== mode) await this.#applyMode(kept, this.#mode);
+  }
+
+  #deliverValue(key: string, value: DataValue): void {
+    this.#onValue(key, value);
   }
 
   #scheduleDelete(

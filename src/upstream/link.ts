@@ -11,6 +11,7 @@ import {
 } from "node-opcua";
 import type { Clock } from "../clock.ts";
 import type { UpstreamSecurity, UpstreamUser } from "../config/schema-security.ts";
+import { RedundancyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { checkNodeOpcuaPrivates, setBeforeSubscriptionRecreate } from "../node-opcua-private.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
@@ -96,6 +97,8 @@ export interface LinkEvents {
 const ServerStateNodeId = "i=2259";
 const NamespaceArrayNodeId = "i=2255";
 const ServiceLevelNodeId = "i=2267";
+/** The health items on the link's own subscription (they count against the server's limit per subscription). */
+const HEALTH_ITEMS = [ServerStateNodeId, ServiceLevelNodeId];
 
 /**
  * One upstream server: an OPC UA client with one session and one subscription, health checks
@@ -121,7 +124,8 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   #session: ClientSession | null = null;
   #subscription: ClientSubscription | null = null;
   #probe: HealthProbe | null = null;
-  #watch: SubscriptionWatch | null = null;
+  /** One per subscription of the session (the link's own, and those the items spread over). */
+  #watches: SubscriptionWatch[] = [];
   /** What §6.7 recovery fetched (Republish) and missed, over the link's life. */
   readonly recovery: RecoveryCounters = {
     republishedMessages: 0,
@@ -158,7 +162,12 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       (key, value) => this.emit("value", key, value),
       this.#logger,
       (nodeId) => this.namespaces.toLink(nodeId),
-      { requestTimeoutMs: settings.requestTimeoutMs, defaultQueueSize: settings.subscription.queueSize },
+      {
+        requestTimeoutMs: settings.requestTimeoutMs,
+        defaultQueueSize: settings.subscription.queueSize,
+        openSubscription: () => this.#openDataSubscription(),
+        onSubscriptionOpened: (subscription) => this.#watchSubscription(subscription),
+      },
     );
     this.events = followItemSet(this.items, this.#logger, this.namespaces);
     const r = settings.reconnect;
@@ -195,7 +204,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.#role = role;
     if (role === "off") return this.#disconnect("role off");
     if (previous === "off") return this.#connect();
-    if (role === "full" && this.#subscription) this.items.attach(this.#subscription);
+    if (role === "full" && this.#subscription) this.items.attach(this.#subscription, HEALTH_ITEMS.length);
     if (role === "watch")
       await this.items.detach({ deleteUpstream: true, timeoutMs: this.settings.statusQuery.timeoutMs });
   }
@@ -246,7 +255,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     });
     client.on("connection_lost", () => {
       if (generation !== this.#generation) return;
-      if (this.#watch) this.#watch.recovering = true;
+      for (const watch of this.#watches) watch.recovering = true;
       this.#lose("connection lost");
     });
     // A new session (the server restarted?): read the NamespaceArray before node-opcua re-creates
@@ -259,7 +268,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     });
     client.on("connection_reestablished", () => {
       if (generation !== this.#generation) return;
-      if (this.#watch) this.#watch.recovering = false;
+      for (const watch of this.#watches) watch.recovering = false;
       if (this.#session) void this.#readNamespaces(this.#session);
       this.#trustedCertificate(client); // node-opcua may have fetched a new one, which the trust list accepted
       this.#logger.info("connection re-established");
@@ -293,10 +302,8 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       const subscription = await this.#createSubscription(session);
       if (generation !== this.#generation) return;
       this.#subscription = subscription;
-      this.#watch = new SubscriptionWatch(subscription, this.recovery, (gap) => {
-        if (generation === this.#generation) void this.#onGap(gap, session);
-      });
-      if (this.#role === "full") this.items.attach(subscription);
+      this.#watchSubscription(subscription);
+      if (this.#role === "full") this.items.attach(subscription, HEALTH_ITEMS.length);
       this.#probe = new HealthProbe({
         session,
         subscription,
@@ -317,17 +324,46 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     }
   }
 
-  async #createSubscription(session: ClientSession): Promise<ClientSubscription> {
+  #subscriptionParameters() {
     const s = this.settings.subscription;
-    const subscription = await session.createSubscription2({
+    return {
       requestedPublishingInterval: s.publishingIntervalMs,
       requestedMaxKeepAliveCount: s.keepAliveCount,
       requestedLifetimeCount: s.lifetimeCount,
       maxNotificationsPerPublish: 0,
       publishingEnabled: true,
       priority: 100,
-    });
-    for (const nodeId of [ServerStateNodeId, ServiceLevelNodeId]) {
+    };
+  }
+
+  /** Sequence numbers and gaps of one subscription of the current session. */
+  #watchSubscription(subscription: ClientSubscription): void {
+    const generation = this.#generation;
+    const session = this.#session;
+    if (!session) return;
+    this.#watches.push(
+      new SubscriptionWatch(subscription, this.recovery, (gap) => {
+        if (generation === this.#generation) void this.#onGap(gap, session);
+      }),
+    );
+  }
+
+  /** One more subscription for data items (the server limits items per subscription). */
+  async #openDataSubscription(): Promise<ClientSubscription> {
+    const session = this.#session;
+    if (!session)
+      throw new RedundancyError("ERR_UPSTREAM_REQUEST", "no session", { statusCode: "BadSessionClosed" });
+    const subscription = await session.createSubscription2(this.#subscriptionParameters());
+    this.#logger.info(
+      { subscriptionId: subscription.subscriptionId, items: this.items.size },
+      "further upstream subscription opened (the server limits items per subscription)",
+    );
+    return subscription;
+  }
+
+  async #createSubscription(session: ClientSession): Promise<ClientSubscription> {
+    const subscription = await session.createSubscription2(this.#subscriptionParameters());
+    for (const nodeId of HEALTH_ITEMS) {
       const item = await subscription.monitor(
         { nodeId, attributeId: AttributeIds.Value },
         { samplingInterval: 0, queueSize: 1 },
@@ -356,7 +392,9 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       const before = this.namespaces.update([...uris]);
       if (before === undefined) return;
       this.#logger.warn({ before, after: uris }, "the server's NamespaceArray changed: NodeIds re-mapped");
-      if (this.#subscription) repointItems(this.#subscription, before, uris);
+      const subscriptions = this.items.subscriptions;
+      if (subscriptions.length === 0 && this.#subscription) subscriptions.push(this.#subscription);
+      for (const subscription of subscriptions) repointItems(subscription, before, uris);
     } catch (error) {
       this.#logger.warn({ err: error }, "cannot read the NamespaceArray");
     }
@@ -435,8 +473,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.#retryTimer = null;
     this.#probe?.stop();
     this.#probe = null;
-    this.#watch?.stop();
-    this.#watch = null;
+    for (const watch of this.#watches.splice(0)) watch.stop();
     await this.items.detach({ deleteUpstream: false, timeoutMs: 0 });
     const client = this.#client;
     const session = this.#session;

@@ -96,7 +96,7 @@ export interface GatewayRigOptions {
    */
   pkiDir?: string;
   /** Extra simulator options (security, user). */
-  simulator?: Pick<SpawnSimulatorOptions, "secure" | "user" | "eventMs" | "alarmCycleMs">;
+  simulator?: Pick<SpawnSimulatorOptions, "secure" | "user" | "eventMs" | "alarmCycleMs" | "bulk">;
   /** Extra settings for every upstream server entry (security, user). */
   server?: Omit<ServerConfigInput, "url">;
   /** Where the log goes (default: silent, or TEST_LOG_LEVEL to stdout). */

@@ -32,6 +32,8 @@ export interface SpawnSimulatorOptions {
   /** A mismatched partner: variables left out / retyped (simulator --omit-nodes, --retype-nodes). */
   omitNodes?: string[];
   retypeNodes?: string[];
+  /** Monitored items one subscription may hold (simulator --max-items-per-subscription). */
+  maxMonitoredItemsPerSubscription?: number;
 }
 
 export interface SimProcess {
@@ -62,6 +64,8 @@ export interface SimProcess {
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const START_TIMEOUT_MS = 30_000;
+/** A simulator with many bulk nodes takes longer to build its address space (more on a loaded machine). */
+const startTimeoutMs = (options: SpawnSimulatorOptions) => START_TIMEOUT_MS + (options.bulk ?? 0) / 2;
 const ADDRESS_IN_USE_RETRY_MS = 5_000;
 const live = new Set<ChildProcess>();
 
@@ -95,6 +99,8 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.alarmCycleMs !== undefined) args.push("--alarm-cycle-ms", String(options.alarmCycleMs));
   if (options.omitNodes?.length) args.push("--omit-nodes", options.omitNodes.join(","));
   if (options.retypeNodes?.length) args.push("--retype-nodes", options.retypeNodes.join(","));
+  if (options.maxMonitoredItemsPerSubscription !== undefined)
+    args.push("--max-items-per-subscription", String(options.maxMonitoredItemsPerSubscription));
   return args;
 }
 
@@ -169,8 +175,10 @@ class SimProcessImpl extends EventEmitter implements SimProcess {
     return new Promise<Started>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill("SIGKILL");
-        reject(new Error(`simulator did not start within ${START_TIMEOUT_MS} ms; stderr:\n${stderr}`));
-      }, START_TIMEOUT_MS);
+        reject(
+          new Error(`simulator did not start within ${startTimeoutMs(this.options)} ms; stderr:\n${stderr}`),
+        );
+      }, startTimeoutMs(this.options));
       child.once("exit", (code, signal) => {
         clearTimeout(timer);
         reject(

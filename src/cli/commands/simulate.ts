@@ -28,6 +28,7 @@ const USAGE =
   "  --no-alarms            neither the events nor the tank's alarm (a faster start)\n" +
   "  --omit-nodes IDS       leave out these variables (comma-separated NodeIds): a mismatched partner\n" +
   "  --retype-nodes IDS     give these variables another DataType (Double; a Double becomes Int32)\n" +
+  "  --max-items-per-subscription N  monitored items one subscription may hold (default 1000000)\n" +
   "  --pki DIR              the server's certificate store (default: a cache in the temp folder);\n" +
   "                         an empty DIR makes a new certificate (same application URI)\n";
 
@@ -43,6 +44,7 @@ interface SimulateOptions {
   pkiFolder: string | undefined;
   events: { eventMs: number; alarmCycleMs: number } | false;
   nodeChanges: { omit: string[]; retype: string[] };
+  maxMonitoredItemsPerSubscription: number;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -88,6 +90,7 @@ function parse(args: string[]): SimulateOptions | "help" {
       "no-alarms": { type: "boolean", default: false },
       "omit-nodes": { type: "string" },
       "retype-nodes": { type: "string" },
+      "max-items-per-subscription": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -111,6 +114,13 @@ function parse(args: string[]): SimulateOptions | "help" {
           alarmCycleMs: integer("alarm-cycle-ms", values["alarm-cycle-ms"], 20000, 0, 86_400_000),
         },
     nodeChanges: { omit: nodeIdList(values["omit-nodes"]), retype: nodeIdList(values["retype-nodes"]) },
+    maxMonitoredItemsPerSubscription: integer(
+      "max-items-per-subscription",
+      values["max-items-per-subscription"],
+      1_000_000,
+      1,
+      10_000_000,
+    ),
   };
 }
 
