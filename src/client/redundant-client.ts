@@ -27,9 +27,10 @@ import type { Decision, PairState, ServerFacts } from "../redundancy/types.ts";
 import { UpstreamLink } from "../upstream/link.ts";
 import { CanonicalNamespaces, type LinkNamespaces } from "../upstream/namespace-remap.ts";
 import { noCommunication } from "./data-values.ts";
-import { ItemRegistry, type ValueListener } from "./item-registry.ts";
+import { ItemRegistry, pairItems, type ValueListener } from "./item-registry.ts";
 import { MonitorItems } from "./monitor-items.ts";
 import { isReporting, linkRoles } from "./roles.ts";
+import type { ServerClocks } from "./server-clocks.ts";
 import type {
   FailoverEvent,
   MonitorHandle,
@@ -60,6 +61,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   readonly #links: UpstreamLink[];
   readonly #machine: RedundancyMachine;
   readonly #items: ItemRegistry;
+  readonly #clocks: ServerClocks;
   readonly #monitors: MonitorItems;
   #state: PairState = "starting";
   /** Cold mode: standbys connected for health checks because the machine tried them. */
@@ -116,10 +118,8 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       },
       this.#clock.now(),
     );
-    // Every mode buffers values that arrive from a server while it is not active: in hot mode the
-    // standbys' streams, in every mode what a recovering server republishes (§6.7) before the pair
-    // makes it active again (with one server, or when it was the last one up).
-    this.#items = new ItemRegistry(this.#links, { buffered: true, bufferSize: c.hot.bufferSize });
+    [this.#items, this.#clocks] = pairItems(this.#links, c, { logger: this.#logger, clock: this.#clock });
+    this.#clocks.on("step", (event) => this.emit("clockStep", event));
     this.#monitors = new MonitorItems(
       this.#links,
       {
@@ -341,6 +341,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         lastError: link.lastError ?? null,
         monitoredItems: link.items.created,
         recovery: { ...link.recovery },
+        clock: { ...this.#clocks.status(i), timeRegressions: this.#items.regressions[i] ?? 0 },
         monitors: this.#monitors.states(i),
       })),
     };

@@ -34,6 +34,7 @@ const FORWARDED_EVENTS = [
   "recovered",
   "gap",
   "certificateRefused",
+  "clockStep",
   "monitorChanged",
   "monitorNotice",
 ] as const satisfies readonly (keyof RedundantClientEvents)[];

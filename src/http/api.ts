@@ -64,6 +64,8 @@ export function statusDocument(pairs: readonly GatewayPairStatus[]) {
         serviceLevel: s.serviceLevel,
         lastError: s.lastError,
         monitoredItems: s.monitoredItems,
+        // server clock − gateway clock (ms), its steps and the time regressions delivered from it
+        clock: s.clock,
       })),
     })),
   };

@@ -11,6 +11,7 @@ export const DIAGNOSTIC_EVENT_KINDS = [
   "monitor",
   "gap",
   "certificate",
+  "clock",
   "config",
   "mail",
   "error",

@@ -12,6 +12,7 @@ import {
 import type { Clock } from "../clock.ts";
 import type { UpstreamSecurity, UpstreamUser } from "../config/schema-security.ts";
 import type { Logger } from "../log.ts";
+import type { ClockSample } from "../redundancy/clock-offset.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
 import { breakChannel, TransportTracker, withTimeout } from "./channel.ts";
 import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
@@ -83,10 +84,11 @@ export interface LinkCertificateRefusal {
 
 export interface LinkEvents {
   certificateRefused: [LinkCertificateRefusal];
+  clockSample: [ClockSample];
   facts: [ServerFacts];
   gap: [LinkGap];
   state: [LinkStateChange];
-  value: [key: string, value: DataValue];
+  value: [key: string, value: DataValue, live: boolean]; // live: not replayed by Republish
 }
 
 const ServerStateNodeId = "i=2259";
@@ -149,7 +151,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.#canonical = options.namespaces ?? new CanonicalNamespaces();
     this.namespaces = new LinkNamespaces(this.#canonical, settings.index);
     this.items = new UpstreamItemSet(
-      (key, value) => this.emit("value", key, value),
+      (key, value) => this.emit("value", key, value, !(this.#watch?.recovering ?? false)),
       this.#logger,
       (nodeId) => this.namespaces.toLink(nodeId),
       { requestTimeoutMs: settings.requestTimeoutMs, defaultQueueSize: settings.subscription.queueSize },
@@ -369,6 +371,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
 
   #onProbe(result: ProbeResult): void {
     if (result.ok) {
+      if (result.clock) this.emit("clockSample", result.clock);
       this.#updateFacts({ serverState: result.serverState, serviceLevel: result.serviceLevel });
       if (this.#state !== "connected") {
         this.#setState("connected", "status query answered");

@@ -9,6 +9,7 @@ const KINDS = [
   "monitor",
   "gap",
   "certificate",
+  "clock",
   "config",
   "mail",
   "error",
@@ -53,6 +54,14 @@ function renderPairs() {
   renderTimelines();
 }
 
+/** The server's clock against the gateway's: offset ± half the round trip, steps seen. */
+function clockText(clock) {
+  if (!clock || clock.offsetMs === null) return "–";
+  const sign = clock.offsetMs > 0 ? "+" : "";
+  const steps = clock.steps > 0 ? ` · ${clock.steps} step(s), last ${clock.lastStep.stepMs} ms` : "";
+  return `${sign}${clock.offsetMs} ms ±${Math.ceil(clock.rttMs / 2)}${steps}`;
+}
+
 function renderPair(pair) {
   const hasMonitors = pair.servers.some((s) => Array.isArray(s.monitors)) || Array.isArray(pair.monitors);
   const rows = pair.servers.map((server, index) =>
@@ -65,6 +74,7 @@ function renderPair(pair) {
       el("td", {}, el("span", { class: `badge link-${server.state}`, text: server.state })),
       el("td", { text: server.serverState ?? "–" }),
       el("td", { text: server.serviceLevel ?? "–" }),
+      el("td", { class: "clock", text: clockText(server.clock) }),
       hasMonitors ? el("td", { text: monitorText(server.monitors) }) : null,
       el("td", { class: "error", text: server.lastError ?? "" }),
       el(
@@ -121,6 +131,7 @@ function renderPair(pair) {
             "link",
             "ServerState",
             "ServiceLevel",
+            "clock offset",
             ...(hasMonitors ? ["monitors"] : []),
             "last error",
             "",
