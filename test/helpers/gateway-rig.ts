@@ -97,6 +97,8 @@ export interface GatewayRigOptions {
   pkiDir?: string;
   /** Extra simulator options (security, user). */
   simulator?: Pick<SpawnSimulatorOptions, "secure" | "user">;
+  /** Options of simulator `i` (pair i / 2, primary when i is even), e.g. its clock. */
+  simulatorFor?: (i: number) => Partial<SpawnSimulatorOptions>;
   /** Extra settings for every upstream server entry (security, user). */
   server?: Omit<ServerConfigInput, "url">;
   /** Where the log goes (default: silent, or TEST_LOG_LEVEL to stdout). */
@@ -128,6 +130,7 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
             sharedClock: true,
             ...options.simulator,
             namespaceOrder: options.namespaceOrders?.[i % 2],
+            ...options.simulatorFor?.(i),
           }),
         ),
       )),

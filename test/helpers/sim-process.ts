@@ -26,6 +26,10 @@ export interface SpawnSimulatorOptions {
   user?: { name: string; password: string };
   /** The simulator's certificate store (simulator --pki); a new empty folder = a new certificate. */
   pkiFolder?: string;
+  /** simulator --clock-offset-ms: the server's clock this far from the host's. */
+  clockOffsetMs?: number;
+  /** simulator --own-clock: sample the shared-clock device on this phase, stamp with the own clock. */
+  ownClockPhaseMs?: number;
 }
 
 export interface SimProcess {
@@ -83,6 +87,8 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.secure) args.push("--secure");
   if (options.user) args.push("--user", options.user.name);
   if (options.pkiFolder !== undefined) args.push("--pki", options.pkiFolder);
+  if (options.clockOffsetMs !== undefined) args.push("--clock-offset-ms", String(options.clockOffsetMs));
+  if (options.ownClockPhaseMs !== undefined) args.push("--own-clock", String(options.ownClockPhaseMs));
   return args;
 }
 

@@ -17,6 +17,10 @@ const USAGE =
   "  --port P               TCP port on 127.0.0.1 (default 4840; 0 = any free port)\n" +
   "  --tick-ms T            Counter/Sine period in ms (default 1000, minimum 10)\n" +
   "  --shared-clock         Counter = floor(unix_ms / T), source timestamp = tick boundary\n" +
+  "  --clock-offset-ms N   the server's clock is N ms ahead (negative: behind) of the host's; it drives\n" +
+  "                         CurrentTime and ServerTimestamps; writable at run time: ns=1;s=ClockOffsetMs\n" +
+  "  --own-clock PHASE      with --shared-clock: sample the device PHASE ms after each tick boundary and\n" +
+  "                         stamp values with the server's clock (two servers polling one device)\n" +
   "  --shutdown-delay-ms D  how long a graceful stop shows ServerState Shutdown (default 2000)\n" +
   "  --bulk N               N extra Int32 variables ns=1;s=Bulk.<i>, set to Counter at every tick\n" +
   "  --namespace-order O    normal (default) or reversed: order of the extra namespaces alpha, beta\n" +
@@ -36,6 +40,8 @@ interface SimulateOptions {
   reverseConnect: string | undefined;
   security: SimulatorSecurity;
   pkiFolder: string | undefined;
+  clockOffsetMs: number;
+  ownClock?: { phaseMs: number };
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -50,6 +56,16 @@ function integer(name: string, text: string | undefined, fallback: number, min: 
     );
   }
   return value;
+}
+
+function signedInteger(name: string, text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^-?\d+$/.test(text) || Math.abs(Number(text)) > 2 ** 31 - 1)
+    throw new RedundancyError(
+      "ERR_INVALID_ARGUMENT",
+      `--${name} must be an Int32 number of ms, got "${text}"`,
+    );
+  return Number(text);
 }
 
 function namespaceOrder(text: string | undefined): "normal" | "reversed" {
@@ -76,6 +92,8 @@ function parse(args: string[]): SimulateOptions | "help" {
       secure: { type: "boolean", default: false },
       user: { type: "string" },
       pki: { type: "string" },
+      "clock-offset-ms": { type: "string" },
+      "own-clock": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -92,6 +110,10 @@ function parse(args: string[]): SimulateOptions | "help" {
     reverseConnect: values["reverse-connect"],
     security: { secure: values.secure === true, user: simulatorUser(values.user) },
     pkiFolder: values.pki,
+    clockOffsetMs: signedInteger("clock-offset-ms", values["clock-offset-ms"]),
+    ...(values["own-clock"] === undefined
+      ? {}
+      : { ownClock: { phaseMs: integer("own-clock", values["own-clock"], 0, 0, 86_400_000) } }),
   };
 }
 
