@@ -29,7 +29,7 @@ export const DEFAULTS = {
   },
   session: { timeoutMs: 60_000 },
   reconnect: { initialDelayMs: 100, maxDelayMs: 2000 },
-  hot: { bufferSize: 1000, itemSelection: "active" },
+  hot: { bufferSize: 1000, itemSelection: "bestQuality" },
   ordering: { maxRegressionMs: 5000, clockStepMs: 1000 },
   diagnostics: { maxEvents: 10_000 },
   logLevel: "info",

@@ -87,7 +87,7 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.secure) args.push("--secure");
   if (options.user) args.push("--user", options.user.name);
   if (options.pkiFolder !== undefined) args.push("--pki", options.pkiFolder);
-  if (options.clockOffsetMs !== undefined) args.push("--clock-offset-ms", String(options.clockOffsetMs));
+  if (options.clockOffsetMs !== undefined) args.push(`--clock-offset-ms=${options.clockOffsetMs}`); // may be negative
   if (options.ownClockPhaseMs !== undefined) args.push("--own-clock", String(options.ownClockPhaseMs));
   return args;
 }

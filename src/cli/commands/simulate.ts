@@ -17,7 +17,7 @@ const USAGE =
   "  --port P               TCP port on 127.0.0.1 (default 4840; 0 = any free port)\n" +
   "  --tick-ms T            Counter/Sine period in ms (default 1000, minimum 10)\n" +
   "  --shared-clock         Counter = floor(unix_ms / T), source timestamp = tick boundary\n" +
-  "  --clock-offset-ms N   the server's clock is N ms ahead (negative: behind) of the host's; it drives\n" +
+  "  --clock-offset-ms=N   the server's clock is N ms ahead (negative: behind) of the host's; it drives\n" +
   "                         CurrentTime and ServerTimestamps; writable at run time: ns=1;s=ClockOffsetMs\n" +
   "  --own-clock PHASE      with --shared-clock: sample the device PHASE ms after each tick boundary and\n" +
   "                         stamp values with the server's clock (two servers polling one device)\n" +
