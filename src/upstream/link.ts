@@ -14,8 +14,8 @@ import type { UpstreamSecurity, UpstreamUser } from "../config/schema-security.t
 import type { Logger } from "../log.ts";
 import type { ClockSample } from "../redundancy/clock-offset.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
-import { breakChannel, TransportTracker, withTimeout } from "./channel.ts";
-import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
+import { breakChannel, TransportTracker, transportTimeoutMs, withTimeout } from "./channel.ts";
+import { clientApplicationName, clientCertificateManager, defaultPkiFolder } from "./client-pki.ts";
 import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
 import { readOperationLimits } from "./item-batches.ts";
@@ -158,7 +158,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     );
     const r = settings.reconnect;
     this.#stallGuard = new StallGuard(
-      Math.max(15_000, 3 * (r.maxDelayMs + this.#transportTimeoutMs())),
+      Math.max(15_000, 3 * (r.maxDelayMs + transportTimeoutMs(settings.statusQuery))),
       () => {
         if (this.#role === "off" || this.#state !== "lost") return;
         this.#logger.warn("reconnect stalled: starting over with a fresh connection");
@@ -204,13 +204,12 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   async #connect(): Promise<void> {
     const generation = ++this.#generation;
     const s = this.settings;
-    const certificateManager = reportingRefusals(
-      await clientCertificateManager(s.pkiFolder),
-      (thumbprint, status) => {
-        if (generation === this.#generation) this.#onCertificateRefused(thumbprint, status.name);
-      },
-    );
+    const manager = await clientCertificateManager(s.pkiFolder).catch((error: Error) => error);
     if (generation !== this.#generation) return;
+    if (manager instanceof Error) return this.#pkiFailed(manager);
+    const certificateManager = reportingRefusals(manager, (thumbprint, status) => {
+      if (generation === this.#generation) this.#onCertificateRefused(thumbprint, status.name);
+    });
     const transports = new TransportTracker();
     const client = OPCUAClient.create({
       // reverse connect brings its own transports (sockets the server opened)
@@ -222,7 +221,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       endpointMustExist: false,
       keepSessionAlive: false,
       requestedSessionTimeout: s.session.timeoutMs,
-      transportTimeout: this.#transportTimeoutMs(),
+      transportTimeout: transportTimeoutMs(s.statusQuery),
       connectionStrategy: {
         initialDelay: s.reconnect.initialDelayMs,
         maxDelay: s.reconnect.maxDelayMs,
@@ -459,14 +458,12 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     if (listener) await withTimeout(listener.stop(), 2000).catch(() => undefined);
   }
 
-  /**
-   * A channel that stays silent this long is broken: a backstop, the health probe notices sooner.
-   * Generous, because node's socket timer fires before the data that arrived meanwhile is read when
-   * this process's own event loop was busy (a burst of 50k values): a short one cut healthy links.
-   */
-  #transportTimeoutMs(): number {
-    const q = this.settings.statusQuery;
-    return Math.max(5000, 3 * (q.intervalMs + q.timeoutMs));
+  /** The client PKI cannot be set up (e.g. its folder cannot be created): a link error, retried. */
+  #pkiFailed(error: Error): void {
+    this.lastError = `client PKI ${this.settings.pkiFolder ?? defaultPkiFolder()}: ${error.message}`;
+    this.#logger.warn({ err: error }, "cannot set up the client PKI; retrying at the reconnect backoff");
+    this.#setState("lost", this.lastError);
+    this.#connectLater();
   }
 
   #updateFacts(change: Partial<ServerFacts>): void {
