@@ -3,6 +3,7 @@
  * RedundancyMaster's "ProgID aliasing"), plus the HTTP side (status page, API, metrics).
  * Reloads apply a new configuration pair by pair without disturbing the untouched ones.
  */
+
 import { join } from "node:path";
 import { DEFAULTS } from "../config/defaults.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
@@ -18,6 +19,7 @@ import type { Logger } from "../log.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { PairServer } from "./pair-server.ts";
 import { planReload } from "./reload-plan.ts";
+import { type StorageProblem, StorageProblems } from "./storage-problems.ts";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -41,6 +43,8 @@ export class Gateway {
   readonly events: EventLog;
   readonly #notifier: Notifier | null;
   readonly metrics: GatewayMetrics;
+  /** Files of the data directory that cannot be written (diagnostics, address-space caches). */
+  readonly storage: StorageProblems;
   #http: StatusServer | null = null;
   /** Reloads run one after the other. */
   #reloading: Promise<unknown> = Promise.resolve();
@@ -55,6 +59,7 @@ export class Gateway {
       maxEvents: diagnostics?.maxEvents ?? DEFAULTS.diagnostics.maxEvents,
       logger: options.logger,
     });
+    this.storage = new StorageProblems(options.logger, (e) => this.events.record(e));
     const notifications = options.config.notifications;
     this.#notifier = notifications
       ? new Notifier(notifications, { record: (e) => this.events.record(e), logger: options.logger })
@@ -99,6 +104,7 @@ export class Gateway {
         token: await resolveToken(http.auth),
         gateway: {
           pairs: () => this.statuses(),
+          storage: () => this.storageProblems(),
           failover: (pair, to) => this.failover(pair, to),
           reload: () => this.reload(),
         },
@@ -107,6 +113,13 @@ export class Gateway {
         logger: this.#logger,
       });
     }
+  }
+
+  /** What cannot be written now (the event log reports and logs its own file's failure). */
+  storageProblems(): StorageProblem[] {
+    const file = this.events.fileProblem;
+    if (file) this.storage.report({ what: "diagnostics", pair: null, ...file }, true);
+    return this.storage.list();
   }
 
   statuses(): GatewayPairStatus[] {
@@ -206,6 +219,7 @@ export class Gateway {
       logger: this.#logger,
       cacheFile: join(dataDir, "address-space", `${config.name}.json`),
       pkiDir: this.#options.pkiDir ?? join(dataDir, "pki"),
+      storage: this.storage,
     });
     const stopEvents = followClient(this.events, pair.client);
     const stopMetrics = this.metrics.follow(config.name, pair.client);

@@ -62,6 +62,15 @@ function clockText(clock) {
   return `${sign}${clock.offsetMs} ms ±${Math.ceil(clock.rttMs / 2)}${steps}`;
 }
 
+/** Files of the data directory that cannot be written: one line each, until they can again. */
+function renderStorage(problems) {
+  const box = $("#storage");
+  box.hidden = problems.length === 0;
+  box.replaceChildren(
+    ...problems.map((p) => el("div", { text: `storage: ${p.message} (since ${p.since})` })),
+  );
+}
+
 function renderPair(pair) {
   const hasMonitors = pair.servers.some((s) => Array.isArray(s.monitors)) || Array.isArray(pair.monitors);
   const rows = pair.servers.map((server, index) =>
@@ -341,7 +350,9 @@ async function start() {
     $("#connection").textContent = "reconnecting…";
   });
   live.addEventListener("status", (message) => {
-    pairs = JSON.parse(message.data).pairs;
+    const document = JSON.parse(message.data);
+    pairs = document.pairs;
+    renderStorage(document.storage ?? []);
     renderPairs();
   });
   live.addEventListener("event", (message) => addEvent(JSON.parse(message.data)));
