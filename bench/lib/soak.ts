@@ -184,6 +184,22 @@ async function applyFault(rig: GatewayRig, pair: number, server: number, kind: F
   }
 }
 
+/** Brings server `i` back whatever state a failed fault left it in. */
+async function repair(rig: GatewayRig, i: number): Promise<void> {
+  rig.proxies[i]!.setMode("pass");
+  rig.sims[i]!.thaw();
+  for (let attempt = 0; attempt < 3 && rig.sims[i]!.exited; attempt++) {
+    await rig.sims[i]!.restart().catch(() => undefined);
+  }
+  for (const [node, type, value] of [
+    ["ServiceLevel", DataType.Byte, 255],
+    ["Quality", DataType.Boolean, true],
+    ["ClockOffsetMs", DataType.Int32, 0],
+  ] as const) {
+    await writeDirect(rig.sims[i]!.endpointUrl, `ns=1;s=${node}`, type, value).catch(() => undefined);
+  }
+}
+
 export interface SoakReport {
   seed: number;
   minutes: number;
@@ -209,6 +225,8 @@ export interface SoakReport {
   fds: { start: number; end: number; max: number };
   eventLoopDelayP99Ms: number;
   clockEvents: number;
+  /** Faults whose injection or repair failed (e.g. a restart slower than its timeout): repaired again. */
+  faultErrors: number;
   churnClients: { done: number; failed: number };
 }
 
@@ -217,9 +235,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const rand = random(options.seed);
   const between = (lo: number, hi: number) => Math.round(lo + rand() * (hi - lo));
   const monitors = [{ nodeId: "ns=1;s=Counter", badQuality: true as const }];
-  const rig = await startGatewayRig({
-    tickMs: TICK_MS,
-    pairs: MODES.map((mode) => ({ mode, extra: { monitors } })),
+  const start = () =>
+    startGatewayRig({ tickMs: TICK_MS, pairs: MODES.map((mode) => ({ mode, extra: { monitors } })) });
+  // six simulators start at once: on a loaded machine one may miss its start timeout
+  const rig = await start().catch((error: Error) => {
+    log(`starting the rig failed (${error.message.split("\n")[0]}): once more`);
+    return start();
   });
   const subscribers: Downstream[] = [];
   const recorders: CounterRecorder[] = [];
@@ -235,6 +256,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     fds: { start: 0, end: 0, max: 0 },
     eventLoopDelayP99Ms: 0,
     clockEvents: 0,
+    faultErrors: 0,
     churnClients: { done: 0, failed: 0 },
   };
   const writes: WriteRecord[] = [];
@@ -277,7 +299,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       log(
         `${Math.round((faultStart - started) / 1000)} s: ${kind} on ${MODES[pair]} server ${server} for ${holdMs} ms`,
       );
-      await applyFault(rig, pair, server, kind, holdMs);
+      await applyFault(rig, pair, server, kind, holdMs).catch(async (error: Error) => {
+        report.faultErrors++;
+        log(`${kind} could not be applied or repaired (${error.message.split("\n")[0]}): repairing`);
+        await repair(rig, 2 * pair + server);
+      });
       // one server of a pair at a time: the next fault waits until every link is back
       await waitFor(
         () =>
