@@ -236,7 +236,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const between = (lo: number, hi: number) => Math.round(lo + rand() * (hi - lo));
   const monitors = [{ nodeId: "ns=1;s=Counter", badQuality: true as const }];
   const start = () =>
-    startGatewayRig({ tickMs: TICK_MS, pairs: MODES.map((mode) => ({ mode, extra: { monitors } })) });
+    startGatewayRig({
+      oneByOne: true,
+      tickMs: TICK_MS,
+      pairs: MODES.map((mode) => ({ mode, extra: { monitors } })),
+    });
   // six simulators start at once: on a loaded machine one may miss its start timeout
   const rig = await start().catch((error: Error) => {
     log(`starting the rig failed (${error.message.split("\n")[0]}): once more`);
