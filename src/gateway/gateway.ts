@@ -3,7 +3,6 @@
  * RedundancyMaster's "ProgID aliasing"), plus the HTTP side (status page, API, metrics).
  * Reloads apply a new configuration pair by pair without disturbing the untouched ones.
  */
-
 import { join } from "node:path";
 import { DEFAULTS } from "../config/defaults.ts";
 import { ConfigError, loadConfigFile } from "../config/load.ts";
