@@ -74,6 +74,11 @@ class SampleQueue<S> {
     this.#items = [];
     this.#head = 0;
   }
+  /** Keep only the samples `keep` accepts. */
+  retain(keep: (sample: S) => boolean): void {
+    this.#items = this.#items.slice(this.#head).filter(keep);
+    this.#head = 0;
+  }
 }
 
 const noCorrection = () => 0;
@@ -95,8 +100,8 @@ export class ItemMirror<S> {
   #lastTime = Number.NEGATIVE_INFINITY;
   #lastServer: number | null = null;
   #lastCorrection = 0;
-  /** After a clock step back of #lastServer: one regression of up to this much is the new baseline. */
-  #allowance = 0;
+  /** After a clock step back of #lastServer: one regression of about this size is the new baseline. */
+  #stepBack: { sizeMs: number; toleranceMs: number } | null = null;
   #lost = false;
   /** Standby values dropped because a buffer was full (a lost value if that standby takes over). */
   overflowed = 0;
@@ -159,7 +164,7 @@ export class ItemMirror<S> {
   activate(server: number): void {
     this.#active = server;
     this.#source = server;
-    this.#allowance = 0;
+    this.#stepBack = null;
     this.#drain(server);
     const latest = this.#latest?.[server];
     if (latest !== undefined && !this.#options.bestQuality!.isGood(latest)) this.#toGoodStandby(server);
@@ -193,12 +198,15 @@ export class ItemMirror<S> {
 
   /**
    * `server`'s clock stepped by `stepMs` (+ forward, − back), measured to within `toleranceMs`:
-   * its buffered values carry the old clock and go; if it fed the last delivered value, one step
-   * back of up to the step's size is taken as the new baseline instead of being dropped.
+   * its buffered values stamped with its clock (a correction ≠ 0) carry the old clock and go
+   * (device timestamps stay); if it fed the last delivered value, one regression of the step's
+   * size is taken as the new baseline instead of being dropped. Device timestamps never regress
+   * by the step, so they are never re-based by it.
    */
   clockStepped(server: number, stepMs: number, toleranceMs: number): void {
-    this.resetServer(server);
-    if (stepMs < 0 && server === this.#lastServer) this.#allowance = -stepMs + toleranceMs;
+    this.#buffers[server]!.retain((sample) => this.#correctionOf(sample, server) === 0);
+    this.#untimed[server] = undefined;
+    if (stepMs < 0 && server === this.#lastServer) this.#stepBack = { sizeMs: -stepMs, toleranceMs };
   }
 
   #drain(server: number): void {
@@ -254,8 +262,9 @@ export class ItemMirror<S> {
   /** An older value of the source's live stream: a re-based clock step, or a time regression. */
   #acceptRegression(regressionMs: number, server: number, live: boolean): boolean {
     if (!live) return false;
-    if (server === this.#lastServer && regressionMs <= this.#allowance) {
-      this.#allowance = 0;
+    const step = this.#stepBack;
+    if (step && server === this.#lastServer && Math.abs(regressionMs - step.sizeMs) <= step.toleranceMs) {
+      this.#stepBack = null;
       return true;
     }
     if (regressionMs <= this.#maxRegressionMs) return false;

@@ -89,11 +89,24 @@ describe("clock steps re-base the ordering", () => {
     const { mirror, drain } = setup(2);
     mirror.activate(0);
     mirror.offer(0, { t: 1000, v: 1 });
-    mirror.offer(1, { t: 601_050, v: 2 }); // standby's clock 10 min ahead, not yet measured
+    // the standby's clock stepped 10 min ahead and stamps with it (its correction is the offset)
+    mirror.offer(1, { t: 601_050, v: 2, corr: 600_000 });
+    mirror.offer(1, { t: 1060, v: 8 }); // a device timestamp: kept
     mirror.clockStepped(1, 600_000, 1000);
-    mirror.offer(1, { t: 1100, v: 3, corr: 0 });
+    mirror.offer(1, { t: 601_100, v: 3, corr: 600_000 });
     mirror.activate(1);
-    assert.deepEqual(drain(), ["1@0", "3@1"]);
+    assert.deepEqual(drain(), ["1@0", "8@1", "3@1"]);
+  });
+
+  test("a step back re-bases only a regression of the step's size", () => {
+    const { mirror, drain } = setup(1, { maxRegressionMs: 3_600_000 });
+    mirror.activate(0);
+    mirror.offer(0, { t: 700_000, v: 1 });
+    mirror.clockStepped(0, -600_000, 1000);
+    mirror.offer(0, { t: 699_000, v: 2 }); // 1 s back: not the step, the strict rule
+    mirror.offer(0, { t: 100_100, v: 3 }); // the step: the new baseline
+    mirror.offer(0, { t: 100_050, v: 4 }); // and strict again
+    assert.deepEqual(drain(), ["1@0", "3@0"]);
   });
 });
 
