@@ -184,6 +184,19 @@ async function applyFault(rig: GatewayRig, pair: number, server: number, kind: F
   }
 }
 
+function anomalies(recorder: CounterRecorder, started: number): { at: number; what: string }[] {
+  const found: { at: number; what: string }[] = [];
+  const v = recorder.values;
+  for (let i = 1; i < v.length; i++) {
+    const step = v[i]!.value - v[i - 1]!.value;
+    const what =
+      step === 0 ? "repeated" : step < 0 ? `regressed by ${-step}` : step > 1 ? `lost ${step - 1}` : null;
+    if (what) found.push({ at: v[i]!.receivedAt - started, what });
+  }
+  for (const b of recorder.bad) found.push({ at: b.receivedAt - started, what: b.status });
+  return found.sort((a, b) => a.at - b.at).slice(0, 100);
+}
+
 /** Brings server `i` back whatever state a failed fault left it in. */
 async function repair(rig: GatewayRig, i: number): Promise<void> {
   rig.proxies[i]!.setMode("pass");
@@ -225,6 +238,8 @@ export interface SoakReport {
   fds: { start: number; end: number; max: number };
   eventLoopDelayP99Ms: number;
   clockEvents: number;
+  /** When (ms into the run) values were lost, repeated, regressed or Bad: to line up with `faults`. */
+  anomalies: Record<string, { at: number; what: string }[]>;
   /** Faults whose injection or repair failed (e.g. a restart slower than its timeout): repaired again. */
   faultErrors: number;
   churnClients: { done: number; failed: number };
@@ -260,6 +275,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     fds: { start: 0, end: 0, max: 0 },
     eventLoopDelayP99Ms: 0,
     clockEvents: 0,
+    anomalies: {},
     faultErrors: 0,
     churnClients: { done: 0, failed: 0 },
   };
@@ -344,6 +360,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         bad: recorders[p]!.bad.length,
         bound: { lost: bound },
       };
+      report.anomalies[mode] = anomalies(recorders[p]!, started);
     }
     for (const w of writes) {
       report.writes.total++;
