@@ -31,6 +31,7 @@ describe("clock steps of an upstream server (issue 13)", { timeout: INTEGRATION_
   before(async () => {
     rig = await startGatewayRig({
       pairs: MODES.map((mode) => ({ mode })),
+      oneByOne: true, // six simulators: one after the other on a loaded machine
       tickMs: TICK_MS,
       // each server samples the device on its own phase and stamps with its own clock
       simulatorFor: (i) => ({ ownClockPhaseMs: i % 2 === 0 ? 10 : 30 }),
