@@ -22,3 +22,25 @@ export function noCommunication(now: number): DataValue {
     serverTimestamp: at,
   });
 }
+
+/** Offsets smaller than this are not corrected: below it, the estimate's own noise dominates. */
+const MIN_CORRECTION_MS = 20;
+
+/**
+ * What to subtract from a value's source time to compare it with another server's: the server's
+ * clock offset when the server stamped the value with its own clock, 0 when the source timestamp
+ * came from the device (both servers then carry the same one). Which clock stamped it: the one
+ * the source timestamp is closer to, the server's (its ServerTimestamp) or the gateway's (the
+ * ServerTimestamp less the offset).
+ */
+export function clockCorrection(value: DataValue, offsetMs: number): number {
+  if (!(Math.abs(offsetMs) >= MIN_CORRECTION_MS)) return 0;
+  const source = value.sourceTimestamp?.getTime();
+  const server = value.serverTimestamp?.getTime();
+  if (source === undefined || server === undefined || Number.isNaN(source) || Number.isNaN(server)) return 0;
+  return Math.abs(source - server) < Math.abs(source - (server - offsetMs)) ? offsetMs : 0;
+}
+
+export function isGoodValue(value: DataValue): boolean {
+  return value.statusCode.isGood();
+}

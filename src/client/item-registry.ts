@@ -1,8 +1,12 @@
 import type { DataValue, NodeId } from "node-opcua";
+import type { Clock } from "../clock.ts";
+import type { PairConfig } from "../config/schema.ts";
+import type { Logger } from "../log.ts";
 import { ItemMirror, type MirrorOptions } from "../redundancy/mirror.ts";
 import type { ItemSpec } from "../upstream/item-set.ts";
 import type { UpstreamLink } from "../upstream/link.ts";
-import { sameSample, sourceTimeOf } from "./data-values.ts";
+import { clockCorrection, isGoodValue, sameSample, sourceTimeOf } from "./data-values.ts";
+import { ServerClocks } from "./server-clocks.ts";
 
 export type ValueListener = (value: DataValue) => void;
 
@@ -15,23 +19,37 @@ class SharedItem implements MirrorOptions<DataValue> {
   readonly mirror: ItemMirror<DataValue>;
   /** Usually one listener; a Set only when a node is monitored more than once. */
   listeners: ValueListener | Set<ValueListener> | null;
-  readonly serverCount: number;
-  readonly buffered: boolean;
-  readonly bufferSize: number;
+  /** The pair's selection settings, shared by every item (read through, not copied). */
+  readonly base: Omit<MirrorOptions<DataValue>, "deliver">;
 
-  constructor(
-    spec: ItemSpec,
-    listener: ValueListener,
-    registry: { servers: number; buffered: boolean; bufferSize: number },
-  ) {
+  constructor(spec: ItemSpec, listener: ValueListener, base: Omit<MirrorOptions<DataValue>, "deliver">) {
     this.spec = spec;
     this.listeners = listener;
-    this.serverCount = registry.servers;
-    this.buffered = registry.buffered;
-    this.bufferSize = registry.bufferSize;
+    this.base = base;
     this.mirror = new ItemMirror<DataValue>(this);
   }
 
+  get serverCount(): number {
+    return this.base.serverCount;
+  }
+  get buffered(): boolean {
+    return this.base.buffered;
+  }
+  get bufferSize(): number {
+    return this.base.bufferSize;
+  }
+  get correctionOf(): MirrorOptions<DataValue>["correctionOf"] {
+    return this.base.correctionOf;
+  }
+  get maxRegressionMs(): number | undefined {
+    return this.base.maxRegressionMs;
+  }
+  get onRegression(): MirrorOptions<DataValue>["onRegression"] {
+    return this.base.onRegression;
+  }
+  get bestQuality(): MirrorOptions<DataValue>["bestQuality"] {
+    return this.base.bestQuality;
+  }
   timeOf(sample: DataValue): number | undefined {
     return sourceTimeOf(sample);
   }
@@ -69,6 +87,22 @@ class SharedItem implements MirrorOptions<DataValue> {
   }
 }
 
+export interface ItemRegistryOptions {
+  buffered: boolean;
+  bufferSize: number;
+  /** ordering.maxRegressionMs (default: a live regression is never delivered). */
+  maxRegressionMs?: number;
+  /** hot.itemSelection bestQuality: for one instant, a Good value of any server beats a Bad one. */
+  bestQuality?: boolean;
+  /** The servers' clocks: offsets for cross-server comparisons, steps re-base the ordering. */
+  clocks?: ServerClocks;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/** One log line per server at most this often about delivered time regressions. */
+const REGRESSION_LOG_INTERVAL_MS = 10_000;
+
 /**
  * The pair's monitored items, shared by every monitor of the same node and attribute (one upstream
  * item per server however many monitors there are), each with its stream selection.
@@ -76,15 +110,40 @@ class SharedItem implements MirrorOptions<DataValue> {
 export class ItemRegistry {
   readonly #items = new Map<string, SharedItem>();
   readonly #links: readonly UpstreamLink[];
-  readonly #buffered: boolean;
-  readonly #bufferSize: number;
+  readonly #mirrorOptions: Omit<MirrorOptions<DataValue>, "deliver">;
+  readonly #options: ItemRegistryOptions;
+  /** Time regressions delivered, per server (ordering.maxRegressionMs). */
+  readonly regressions: number[];
+  readonly #regressionLoggedAt: number[];
 
-  constructor(links: readonly UpstreamLink[], options: { buffered: boolean; bufferSize: number }) {
+  constructor(links: readonly UpstreamLink[], options: ItemRegistryOptions) {
     this.#links = links;
-    this.#buffered = options.buffered;
-    this.#bufferSize = options.bufferSize;
+    this.#options = options;
+    this.regressions = links.map(() => 0);
+    this.#regressionLoggedAt = links.map(() => Number.NEGATIVE_INFINITY);
+    const offsets = options.clocks?.offsets;
+    this.#mirrorOptions = {
+      serverCount: links.length,
+      buffered: options.buffered,
+      bufferSize: options.bufferSize,
+      timeOf: sourceTimeOf,
+      sameSample,
+      ...(offsets ? { correctionOf: (value, server) => clockCorrection(value, offsets[server] ?? 0) } : {}),
+      ...(options.maxRegressionMs === undefined ? {} : { maxRegressionMs: options.maxRegressionMs }),
+      onRegression: (server, regressionMs) => this.#onRegression(server, regressionMs),
+      ...(options.bestQuality ? { bestQuality: { isGood: isGoodValue } } : {}),
+    };
+    options.clocks?.on("step", (step) =>
+      this.forEachMirror((mirror) => mirror.clockStepped(step.index, step.stepMs, step.toleranceMs)),
+    );
     for (const link of links) {
-      link.on("value", (key, value) => this.#items.get(key)?.mirror.offer(link.settings.index, value));
+      const server = link.settings.index;
+      link.on("value", (key, value, live) => this.#items.get(key)?.mirror.offer(server, value, live));
+      if (options.bestQuality) {
+        link.on("state", (change) => {
+          if (change.to !== "connected") this.forEachMirror((mirror) => mirror.serverLost(server));
+        });
+      }
     }
   }
 
@@ -114,11 +173,7 @@ export class ItemRegistry {
     let item = this.#items.get(key);
     const created = item === undefined;
     if (!item) {
-      item = new SharedItem(spec, listener, {
-        servers: this.#links.length,
-        buffered: this.#buffered,
-        bufferSize: this.#bufferSize,
-      });
+      item = new SharedItem(spec, listener, this.#mirrorOptions);
       this.#items.set(key, item);
       for (const link of this.#links) link.items.add(key, spec);
     } else {
@@ -139,4 +194,42 @@ export class ItemRegistry {
   forEachMirror(fn: (mirror: ItemMirror<DataValue>) => void): void {
     for (const item of this.#items.values()) fn(item.mirror);
   }
+
+  #onRegression(server: number, regressionMs: number): void {
+    this.regressions[server] = (this.regressions[server] ?? 0) + 1;
+    const now = this.#options.clock?.now() ?? Date.now();
+    if (now - (this.#regressionLoggedAt[server] ?? 0) < REGRESSION_LOG_INTERVAL_MS) return;
+    this.#regressionLoggedAt[server] = now;
+    this.#options.logger?.warn(
+      { server, regressionMs: Math.round(regressionMs), total: this.regressions[server] },
+      "time regression: a live value older than the last delivered one was delivered (ordering.maxRegressionMs)",
+    );
+  }
+}
+
+/**
+ * A pair's items and its servers' clocks. Every mode buffers values that arrive from a server while
+ * it is not active: in hot mode the standbys' streams, in every mode what a recovering server
+ * republishes (§6.7) before the pair makes it active again (with one server, or when it was the
+ * last one up).
+ */
+export function pairItems(
+  links: readonly UpstreamLink[],
+  config: PairConfig,
+  options: { logger: Logger; clock: Clock },
+): [ItemRegistry, ServerClocks] {
+  const clocks = new ServerClocks(links, {
+    stepThresholdMs: config.ordering.clockStepMs,
+    names: config.servers.map((server, i) => server.name ?? `server ${i}`),
+    ...options,
+  });
+  const items = new ItemRegistry(links, {
+    buffered: true,
+    bufferSize: config.hot.bufferSize,
+    maxRegressionMs: config.ordering.maxRegressionMs,
+    bestQuality: config.mode === "hot" && config.hot.itemSelection === "bestQuality",
+    clocks,
+    ...options,
+  });
+  return [items, clocks];
 }

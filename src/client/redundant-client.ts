@@ -28,9 +28,10 @@ import { UpstreamLink } from "../upstream/link.ts";
 import { CanonicalNamespaces, type LinkNamespaces } from "../upstream/namespace-remap.ts";
 import { noCommunication } from "./data-values.ts";
 import { EventRegistry } from "./event-registry.ts";
-import { ItemRegistry, type ValueListener } from "./item-registry.ts";
+import { ItemRegistry, pairItems, type ValueListener } from "./item-registry.ts";
 import { MonitorItems } from "./monitor-items.ts";
 import { isReporting, linkRoles } from "./roles.ts";
+import type { ServerClocks } from "./server-clocks.ts";
 import { followServerFacts } from "./server-facts.ts";
 import type {
   FailoverEvent,
@@ -82,6 +83,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   readonly #links: UpstreamLink[];
   readonly #machine: RedundancyMachine;
   readonly #items: ItemRegistry;
+  readonly #clocks: ServerClocks;
   readonly #monitors: MonitorItems;
   /** Event subscriptions: `events.acquire(notifier, filter, listener)` (event-registry.ts). */
   readonly events: EventRegistry;
@@ -140,10 +142,8 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       },
       this.#clock.now(),
     );
-    // Every mode buffers values that arrive from a server while it is not active: in hot mode the
-    // standbys' streams, in every mode what a recovering server republishes (§6.7) before the pair
-    // makes it active again (with one server, or when it was the last one up).
-    this.#items = new ItemRegistry(this.#links, { buffered: true, bufferSize: c.hot.bufferSize });
+    [this.#items, this.#clocks] = pairItems(this.#links, c, { logger: this.#logger, clock: this.#clock });
+    this.#clocks.on("step", (event) => this.emit("clockStep", event));
     this.events = new EventRegistry(this.#links, this, { mode: c.mode, bufferSize: c.hot.bufferSize });
     this.#monitors = new MonitorItems(
       this.#links,
@@ -360,6 +360,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
         ...link.lastError.status(link.state === "connected"),
         monitoredItems: link.items.created,
         recovery: { ...link.recovery },
+        clock: { ...this.#clocks.status(i), timeRegressions: this.#items.regressions[i] ?? 0 },
         monitors: this.#monitors.states(i),
       })),
     };

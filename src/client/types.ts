@@ -1,6 +1,7 @@
 import type { PairState, SwitchReason } from "../redundancy/types.ts";
 import type { LinkRole, LinkState, LinkStateChange } from "../upstream/link.ts";
 import type { RecoveryCounters } from "../upstream/subscription-watch.ts";
+import type { ClockStepEvent, ServerClockStatus } from "./server-clocks.ts";
 
 export interface FailoverEvent {
   /** URL of the previous active server (null when there was none). */
@@ -99,6 +100,7 @@ export interface RedundantClientEvents {
   monitorChanged: [MonitorChangedEvent];
   monitorNotice: [MonitorNoticeEvent];
   serverFacts: [ServerFactsEvent];
+  clockStep: [ClockStepEvent];
 }
 
 /** A server's ServiceLevel or ServerState changed (read by the status query or its subscription). */
@@ -125,6 +127,8 @@ export interface ServerStatus {
   lastErrorCurrent: boolean;
   /** Of the pair's monitoredItems, how many exist on this server now (a standby that lags is not ready). */
   monitoredItems: number;
+  /** The server's clock against the gateway's, its steps, and time regressions delivered from it. */
+  clock: ServerClockStatus & { timeRegressions: number };
   /** What reconnects fetched with Republish and what was lost (gaps), since start. */
   recovery: RecoveryCounters;
   /** User-defined monitor items on this server (failing, or why not evaluated). */

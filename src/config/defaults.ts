@@ -29,7 +29,8 @@ export const DEFAULTS = {
   },
   session: { timeoutMs: 60_000 },
   reconnect: { initialDelayMs: 100, maxDelayMs: 2000 },
-  hot: { bufferSize: 1000 },
+  hot: { bufferSize: 1000, itemSelection: "bestQuality" },
+  ordering: { maxRegressionMs: 5000, clockStepMs: 1000 },
   diagnostics: { maxEvents: 10_000 },
   logLevel: "info",
 } as const;
@@ -45,6 +46,8 @@ export const LIMITS = {
   /** OPC UA counts and sizes are UInt32. */
   uint32Max: 4_294_967_295,
   hotBufferSize: { min: 1, max: 100_000 },
+  /** ordering.maxRegressionMs and clockStepMs: below this, clock noise and network delay dominate. */
+  orderingMinMs: 100,
   serviceLevelMax: 255,
   /** lifetimeCount must be at least this many times keepAliveCount (OPC UA Part 4 §5.13.2). */
   lifetimeToKeepAlive: 3,

@@ -149,6 +149,17 @@ export const pairConfigSchema = z
       .strictObject({
         /** Values kept per item, per standby server. */
         bufferSize: count(LIMITS.hotBufferSize.min, LIMITS.hotBufferSize.max).default(D.hot.bufferSize),
+        /** active: the active server's values; bestQuality: a Good standby sample beats a Bad active one. */
+        itemSelection: z.enum(["active", "bestQuality"]).default(D.hot.itemSelection),
+      })
+      .prefault({}),
+    /** The "never older over newer" rule and the servers' clocks (README "Never older over newer"). */
+    ordering: z
+      .strictObject({
+        /** A live value older than the last delivered by more than this is delivered as a time regression. */
+        maxRegressionMs: durationMs(LIMITS.orderingMinMs).default(D.ordering.maxRegressionMs),
+        /** A change of a server's clock offset beyond this is a clock step. */
+        clockStepMs: durationMs(LIMITS.orderingMinMs).default(D.ordering.clockStepMs),
       })
       .prefault({}),
     security: security.pairSecuritySchema.prefault({}),

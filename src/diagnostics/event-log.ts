@@ -108,9 +108,13 @@ export class EventLog extends EventEmitter<EventLogEvents> {
     await this.#file?.flush();
   }
 
+  /** Why the configured file is not written (null while it is, or when there is none). */
+  fileProblem: { path: string; code: string | null; message: string } | null = null;
+
   #fileFailed(error: NodeJS.ErrnoException): void {
     const path = this.#file?.path ?? "";
     const message = `diagnostics file ${path} cannot be written (${error.code ?? error.message}): events are kept in memory only`;
+    this.fileProblem = { path, code: error.code ?? null, message };
     this.#logger.error({ err: error, file: path }, message);
     this.record({ kind: "error", message, details: { file: path, code: error.code ?? null } });
   }

@@ -12,6 +12,7 @@ export const EVENT_KINDS = [
   "monitor",
   "gap",
   "certificate",
+  "clock",
   "config",
   "mail",
   "error",

@@ -90,6 +90,15 @@ export function followClient(log: EventLog, client: FollowedClient): () => void 
         message: e.message,
         details: { url: e.server, thumbprint: e.thumbprint, previous: e.previous, status: e.status },
       }),
+    clockStep: (e: Arg<"clockStep">) =>
+      log.record({
+        kind: "clock",
+        pair,
+        server: e.name,
+        at: e.at,
+        message: `the server's clock stepped ${e.direction} by ${Math.abs(e.stepMs)} ms (offset now ${e.offsetMs} ms): ordering re-based, values keep flowing`,
+        details: { url: e.server, stepMs: e.stepMs, direction: e.direction, offsetMs: e.offsetMs },
+      }),
     monitorChanged: (e: Arg<"monitorChanged">) =>
       log.record({
         kind: "monitor",

@@ -22,6 +22,7 @@ import { pkiStoreFolder } from "../security/gateway-pki.ts";
 import { PairChecks } from "./pair-check-at-start.ts";
 import { PairServer } from "./pair-server.ts";
 import { planReload } from "./reload-plan.ts";
+import { type StorageProblem, StorageProblems } from "./storage-problems.ts";
 
 export interface GatewayOptions {
   config: GatewayConfig;
@@ -45,6 +46,8 @@ export class Gateway {
   readonly events: EventLog;
   readonly #notifier: Notifier | null;
   readonly metrics: GatewayMetrics;
+  /** Files of the data directory that cannot be written (diagnostics, address-space caches). */
+  readonly storage: StorageProblems;
   #http: StatusServer | null = null;
   /** Every pair's ServiceLevel and ServerState changes, for the status page's live channel. */
   readonly #serverFacts = new EventEmitter<{ serverFacts: [ServerFactsEvent & { pair: string }] }>();
@@ -63,6 +66,7 @@ export class Gateway {
       maxEvents: diagnostics?.maxEvents ?? DEFAULTS.diagnostics.maxEvents,
       logger: options.logger,
     });
+    this.storage = new StorageProblems(options.logger, (e) => this.events.record(e));
     const notifications = options.config.notifications;
     this.#notifier = notifications
       ? new Notifier(notifications, { record: (e) => this.events.record(e), logger: options.logger })
@@ -113,6 +117,7 @@ export class Gateway {
         token: await resolveToken(http.auth),
         gateway: {
           pairs: () => this.statuses(),
+          storage: () => this.storageProblems(),
           failover: (pair, to) => this.failover(pair, to),
           reload: () => this.reload(),
         },
@@ -135,6 +140,13 @@ export class Gateway {
         },
       });
     }
+  }
+
+  /** What cannot be written now (the event log reports and logs its own file's failure). */
+  storageProblems(): StorageProblem[] {
+    const file = this.events.fileProblem;
+    if (file) this.storage.report({ what: "diagnostics", pair: null, ...file }, true);
+    return this.storage.list();
   }
 
   statuses(): GatewayPairStatus[] {
@@ -242,6 +254,7 @@ export class Gateway {
       logger: this.#logger,
       cacheFile: join(dataDir, "address-space", `${config.name}.json`),
       pkiDir: this.#options.pkiDir ?? join(dataDir, "pki"),
+      storage: this.storage,
     });
     const stopEvents = followClient(this.events, pair.client);
     const stopMetrics = this.metrics.follow(config.name, pair.client);

@@ -37,6 +37,7 @@ const FORWARDED_EVENTS = [
   "recovered",
   "gap",
   "certificateRefused",
+  "clockStep",
   "monitorChanged",
   "monitorNotice",
   "serverFacts",

@@ -40,6 +40,7 @@ import { gatewayServerSettings } from "./server-settings.ts";
 import { pairServiceLevel } from "./service-level.ts";
 import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
 import { loadSnapshot, saveSnapshot } from "./snapshot-cache.ts";
+import type { StorageProblems } from "./storage-problems.ts";
 import { bindMirroredVariable } from "./variable-binding.ts";
 
 export interface PairServerOptions {
@@ -49,6 +50,8 @@ export interface PairServerOptions {
   cacheFile?: string;
   /** The gateway's PKI folder (src/security/gateway-pki.ts). */
   pkiDir: string;
+  /** Reports a cache write that fails, once (default: the write's error is logged as a warning). */
+  storage?: StorageProblems;
 }
 
 export class PairServer {
@@ -219,7 +222,11 @@ export class PairServer {
         // over a mirror from the cache, this adds what the upstream has gained since (nodes it lost
         // stay until the next start)
         await this.#install(snapshot, "upstream");
-        if (this.#options.cacheFile) await saveSnapshot(this.#options.cacheFile, snapshot);
+        const cache = this.#options.cacheFile;
+        const save = cache ? () => saveSnapshot(cache, snapshot) : null;
+        if (cache && save)
+          await (this.#options.storage?.write("addressSpaceCache", this.#options.pair.name, cache, save) ??
+            save());
       })
       .catch((error: unknown) => {
         this.#logger.warn(

@@ -36,6 +36,8 @@ export interface ReloadReport {
 /** What the HTTP side may see and do of the gateway. */
 export interface GatewayControl {
   pairs(): GatewayPairStatus[];
+  /** Files of the data directory that cannot be written (src/gateway/storage-problems.ts). */
+  storage?(): readonly unknown[];
   /** Operator switch; throws RedundancyError ERR_UNKNOWN_PAIR, ERR_INVALID_ARGUMENT or ERR_FAILOVER_REFUSED. */
   failover(pair: string, to?: string): void;
   /** Re-reads the configuration file; throws ConfigError (nothing changed) when it is invalid. */
@@ -43,8 +45,10 @@ export interface GatewayControl {
 }
 
 /** The stable shape of `GET /api/status`: other programs read it. */
-export function statusDocument(pairs: readonly GatewayPairStatus[]) {
+export function statusDocument(pairs: readonly GatewayPairStatus[], storage: readonly unknown[] = []) {
   return {
+    // what cannot be written to the data directory: empty when every write works
+    storage,
     pairs: pairs.map((p) => ({
       name: p.name,
       mode: p.mode,
@@ -71,6 +75,8 @@ export function statusDocument(pairs: readonly GatewayPairStatus[]) {
         lastErrorAt: s.lastErrorAt,
         lastErrorCurrent: s.lastErrorCurrent,
         monitoredItems: s.monitoredItems,
+        // server clock − gateway clock (ms), its steps and the time regressions delivered from it
+        clock: s.clock,
       })),
     })),
   };
@@ -210,14 +216,17 @@ export async function handleApi(
         ready: waiting.length === 0,
         ...(waiting.length > 0 ? { waiting } : {}),
       });
-    } else if (path === "/api/status" && get) sendJson(response, 200, statusDocument(ctx.gateway.pairs()));
+    } else if (path === "/api/status" && get)
+      sendJson(response, 200, statusDocument(ctx.gateway.pairs(), ctx.gateway.storage?.()));
     else if (path === "/api/events" && get)
       sendJson(response, 200, {
         events: ctx.events.list(eventFilter(url.searchParams)),
         kinds: DIAGNOSTIC_EVENT_KINDS,
       });
     else if (path === "/api/live" && get) {
-      const initial = [{ event: "status", data: statusDocument(ctx.gateway.pairs()) }];
+      const initial = [
+        { event: "status", data: statusDocument(ctx.gateway.pairs(), ctx.gateway.storage?.()) },
+      ];
       ctx.sse.open(request, response, initial);
     } else if (path === "/metrics" && get && ctx.metrics) {
       const text = await ctx.metrics.text();

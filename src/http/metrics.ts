@@ -87,6 +87,42 @@ export class GatewayMetrics {
             if (s.serviceLevel !== null) this.set({ pair: status.name, server: s.name }, s.serviceLevel);
       },
     });
+    new Gauge({
+      name: "opcua_redundancy_clock_offset_seconds",
+      help: "Each upstream server's clock minus the gateway's, measured by the status query",
+      labelNames: ["pair", "server"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { status } of statuses())
+          for (const s of status.servers)
+            if (s.clock.offsetMs !== null)
+              this.set({ pair: status.name, server: s.name }, s.clock.offsetMs / 1000);
+      },
+    });
+    new Counter({
+      name: "opcua_redundancy_clock_steps_total",
+      help: "Steps of each upstream server's clock (the ordering of its values re-based)",
+      labelNames: ["pair", "server"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { status } of statuses())
+          for (const s of status.servers) this.inc({ pair: status.name, server: s.name }, s.clock.steps);
+      },
+    });
+    new Counter({
+      name: "opcua_redundancy_time_regressions_total",
+      help: "Live values delivered although older than the last one by more than ordering.maxRegressionMs",
+      labelNames: ["pair", "server"],
+      registers,
+      collect() {
+        this.reset();
+        for (const { status } of statuses())
+          for (const s of status.servers)
+            this.inc({ pair: status.name, server: s.name }, s.clock.timeRegressions);
+      },
+    });
     new Counter({
       name: "opcua_redundancy_values_forwarded_total",
       help: "Upstream values delivered to the gateway's mirrored variables",

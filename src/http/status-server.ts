@@ -97,7 +97,7 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
   let lastStatus = "";
   const pushStatus = () => {
     if (sse.size === 0) return;
-    const document = statusDocument(options.gateway.pairs());
+    const document = statusDocument(options.gateway.pairs(), options.gateway.storage?.());
     const text = JSON.stringify(document);
     if (text === lastStatus) return;
     lastStatus = text;

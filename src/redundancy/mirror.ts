@@ -1,13 +1,28 @@
 /**
  * Stream selection for one monitored item across the servers of a pair (pure: no I/O, no timers).
  *
- * - Values from the active server are delivered, unless older than the last delivered value
- *   ("never older over newer"), or the very same sample again (a re-subscription's initial value).
+ * - Values from the item's source (the active server) are delivered, unless older than the last
+ *   delivered value ("never older over newer"), or the very same sample again (a re-subscription's
+ *   initial value).
+ * - Which timestamps are compared: a server's values with the same server's by their own source
+ *   timestamps (one clock); values of different servers by gateway time, i.e. each source
+ *   timestamp less its server's `correctionOf` (the server's clock offset when the server stamped
+ *   the value with its own clock, 0 for a device's timestamps, which both servers carry alike).
+ * - A live value of the source older than the last delivered one by more than `maxRegressionMs`
+ *   is a time regression (a device clock that jumped back): delivered and reported, so that an
+ *   item never freezes. Replayed (Republish) and buffered standby values keep the strict rule.
+ * - A clock step of a server (measured by the caller) re-bases the ordering: the step back is
+ *   allowed once on the items that server feeds, and its buffered values (old clock) are dropped.
  * - In hot mode each standby's values newer than the last delivered one are kept in a bounded
- *   buffer; they are pruned as the active stream moves past them, so in steady state the buffer
- *   holds only the standby's lead. At failover the new active server's buffered values newer than
- *   the last delivered one are delivered first, in order: no value is lost or duplicated when the
- *   servers read the same device.
+ *   buffer; they are pruned as the source moves past them, so in steady state the buffer holds only
+ *   the standby's lead. At failover the new active server's buffered values newer than the last
+ *   delivered one are delivered first, in order: no value is lost or duplicated when the servers
+ *   read the same device.
+ * - `bestQuality` (hot mode): for one instant, a Good sample of any server beats a Bad one of the
+ *   active server. While the active server's item is Bad and a standby's is Good, the standby's
+ *   stream is the item's source; the first Good value of the active server takes it back, and so
+ *   does the standby's own Bad value or the loss of its link (`serverLost`). A standby's latest
+ *   Good value counts however old it is: no notification means no change.
  * - When every server is lost one Bad sample is delivered (not a flood); the next good value
  *   after it is delivered even if it only restates the last good one.
  */
@@ -19,9 +34,17 @@ export interface MirrorOptions<S> {
   bufferSize: number;
   /** Source time of a sample (ms, may carry a fraction), or undefined when it has none. */
   timeOf(sample: S): number | undefined;
+  /** What to subtract from the source time of `server`'s sample to get gateway time (default 0). */
+  correctionOf?(sample: S, server: number): number;
   /** Same value and status (timestamps already compared). */
   sameSample(a: S, b: S): boolean;
   deliver(sample: S, server: number | null): void;
+  /** A live value this much older than the last delivered one is delivered anyway (default: never). */
+  maxRegressionMs?: number;
+  /** A time regression was delivered (see maxRegressionMs or a clock step). */
+  onRegression?(server: number, regressionMs: number): void;
+  /** Quality-aware selection (hot mode): for one instant, Good beats Bad. */
+  bestQuality?: { isGood(sample: S): boolean };
 }
 
 /** A FIFO with O(1) amortised shift, for the per-standby buffers. */
@@ -55,37 +78,73 @@ class SampleQueue<S> {
     this.#items = [];
     this.#head = 0;
   }
+  /** Keep only the samples `keep` accepts. */
+  retain(keep: (sample: S) => boolean): void {
+    this.#items = this.#items.slice(this.#head).filter(keep);
+    this.#head = 0;
+  }
 }
+
+const noCorrection = () => 0;
 
 export class ItemMirror<S> {
   readonly #options: MirrorOptions<S>;
+  readonly #correctionOf: (sample: S, server: number) => number;
+  readonly #maxRegressionMs: number;
   readonly #buffers: SampleQueue<S>[];
   /** Last sample without a source time per standby (kept only as "the current value"). */
   readonly #untimed: (S | undefined)[];
+  /** bestQuality: each server's latest sample. */
+  readonly #latest: (S | undefined)[] | null;
   #active: number | null = null;
+  /** Whose stream is delivered: the active server, or (bestQuality) a standby with Good values. */
+  #source: number | null = null;
   #last: S | undefined;
+  /** Source time of the last delivered timed sample, on the clock of #lastServer. */
   #lastTime = Number.NEGATIVE_INFINITY;
+  #lastServer: number | null = null;
+  #lastCorrection = 0;
+  /** After a clock step back of #lastServer: one regression of about this size is the new baseline. */
+  #stepBack: { sizeMs: number; toleranceMs: number } | null = null;
   #lost = false;
   /** Standby values dropped because a buffer was full (a lost value if that standby takes over). */
   overflowed = 0;
 
   constructor(options: MirrorOptions<S>) {
     this.#options = options;
+    this.#correctionOf = options.correctionOf ?? noCorrection;
+    this.#maxRegressionMs = options.maxRegressionMs ?? Number.POSITIVE_INFINITY;
     this.#buffers = Array.from({ length: options.serverCount }, () => new SampleQueue<S>());
     this.#untimed = new Array(options.serverCount).fill(undefined);
+    this.#latest = options.bestQuality ? new Array(options.serverCount).fill(undefined) : null;
   }
 
   get active(): number | null {
     return this.#active;
   }
+  /** The server whose values the item delivers (differs from `active` only with bestQuality). */
+  get source(): number | null {
+    return this.#source;
+  }
   get lastDelivered(): S | undefined {
     return this.#last;
   }
 
-  /** A value arrived from `server`. */
-  offer(server: number, sample: S): void {
-    if (server === this.#active) {
-      this.#deliverIfNewer(sample, server);
+  /** A value arrived from `server`; `live` = false for replayed values (Republish, recovery reads). */
+  offer(server: number, sample: S, live = true): void {
+    const quality = this.#options.bestQuality;
+    if (this.#latest) this.#latest[server] = sample;
+    if (server === this.#source) {
+      if (quality && !quality.isGood(sample) && this.#toGoodStandby(server)) return;
+      if (quality && server !== this.#active && !quality.isGood(sample)) this.#source = this.#active;
+      this.#deliverIfNewer(sample, server, live);
+      return;
+    }
+    if (server === this.#active && quality) {
+      // The item is on a standby with Good values: only a Good value of the active takes it back.
+      if (!quality.isGood(sample)) return;
+      this.#source = server;
+      this.#deliverIfNewer(sample, server, live);
       return;
     }
     if (!this.#options.buffered) return;
@@ -95,7 +154,8 @@ export class ItemMirror<S> {
       return;
     }
     // Only what could still be delivered: newer, or (after a Bad) a restatement of the last value.
-    if (time < this.#lastTime || (time === this.#lastTime && !this.#lost)) return;
+    const ahead = this.#ahead(sample, time, server);
+    if (ahead < 0 || (ahead === 0 && !this.#lost)) return;
     const buffer = this.#buffers[server]!;
     if (buffer.size >= this.#options.bufferSize) {
       buffer.shift();
@@ -107,18 +167,17 @@ export class ItemMirror<S> {
   /** `server` becomes the active one: first its buffered values newer than the last delivered. */
   activate(server: number): void {
     this.#active = server;
-    const buffer = this.#buffers[server]!;
-    for (let sample = buffer.shift(); sample !== undefined; sample = buffer.shift()) {
-      this.#deliverIfNewer(sample, server);
-    }
-    const untimed = this.#untimed[server];
-    this.#untimed[server] = undefined;
-    if (untimed !== undefined) this.#deliverIfNewer(untimed, server);
+    this.#source = server;
+    this.#stepBack = null;
+    this.#drain(server);
+    const latest = this.#latest?.[server];
+    if (latest !== undefined && !this.#options.bestQuality!.isGood(latest)) this.#toGoodStandby(server);
   }
 
   /** Every server is lost: deliver `bad` once; nothing is active until `activate`. */
   lose(bad: S): void {
     this.#active = null;
+    this.#source = null;
     if (this.#lost) return;
     this.#lost = true;
     this.#last = bad; // what a listener joining now must see
@@ -131,22 +190,72 @@ export class ItemMirror<S> {
     this.#untimed[server] = undefined;
   }
 
-  #deliverIfNewer(sample: S, server: number): void {
+  /** The server's link is down: a standby serving the item (bestQuality) hands it back to the active. */
+  serverLost(server: number): void {
+    if (!this.#latest) return;
+    this.#latest[server] = undefined;
+    if (server !== this.#source || this.#source === this.#active || this.#active === null) return;
+    this.#source = this.#active;
+    const latest = this.#latest[this.#active];
+    if (latest !== undefined) this.#deliverIfNewer(latest, this.#active, false);
+  }
+
+  /**
+   * `server`'s clock stepped by `stepMs` (+ forward, − back), measured to within `toleranceMs`:
+   * its buffered values stamped with its clock (a correction ≠ 0) carry the old clock and go
+   * (device timestamps stay); if it fed the last delivered value, one regression of the step's
+   * size is taken as the new baseline instead of being dropped. Device timestamps never regress
+   * by the step, so they are never re-based by it.
+   */
+  clockStepped(server: number, stepMs: number, toleranceMs: number): void {
+    this.#buffers[server]!.retain((sample) => this.#correctionOf(sample, server) === 0);
+    this.#untimed[server] = undefined;
+    if (stepMs < 0 && server === this.#lastServer) this.#stepBack = { sizeMs: -stepMs, toleranceMs };
+  }
+
+  #drain(server: number): void {
+    const buffer = this.#buffers[server]!;
+    for (let sample = buffer.shift(); sample !== undefined; sample = buffer.shift()) {
+      this.#deliverIfNewer(sample, server, false);
+    }
+    const untimed = this.#untimed[server];
+    this.#untimed[server] = undefined;
+    if (untimed !== undefined) this.#deliverIfNewer(untimed, server, false);
+  }
+
+  /** bestQuality: move the item to a standby whose latest sample is Good and current. */
+  #toGoodStandby(from: number): boolean {
+    const quality = this.#options.bestQuality;
+    if (!quality || !this.#latest) return false;
+    for (let i = 0; i < this.#latest.length; i++) {
+      const candidate = this.#latest[i];
+      if (i === from || i === this.#active || candidate === undefined || !quality.isGood(candidate)) continue;
+      this.#source = i;
+      this.#drain(i);
+      return true;
+    }
+    return false;
+  }
+
+  /** How much newer `sample` is than the last delivered one (ms; < 0: older), on one clock. */
+  #ahead(sample: S, time: number, server: number): number {
+    if (server === this.#lastServer) return time - this.#lastTime;
+    return time - this.#correctionOf(sample, server) - (this.#lastTime - this.#lastCorrection);
+  }
+
+  #deliverIfNewer(sample: S, server: number, live: boolean): void {
     const time = this.#options.timeOf(sample);
     if (time !== undefined) {
-      if (this.#lost) {
+      const ahead = this.#ahead(sample, time, server);
+      if (ahead === 0) {
         // After a Bad notification the current value is welcome even if it restates the last one.
-        if (time < this.#lastTime) return;
-      } else if (time < this.#lastTime) {
-        return;
-      } else if (
-        time === this.#lastTime &&
-        this.#last !== undefined &&
-        this.#options.sameSample(sample, this.#last)
-      ) {
+        if (!this.#lost && this.#last !== undefined && this.#options.sameSample(sample, this.#last)) return;
+      } else if (ahead < 0 && !this.#acceptRegression(-ahead, server, live)) {
         return;
       }
       this.#lastTime = time;
+      this.#lastServer = server;
+      this.#lastCorrection = this.#correctionOf(sample, server);
       this.#pruneStandbys();
     }
     this.#lost = false;
@@ -154,15 +263,28 @@ export class ItemMirror<S> {
     this.#options.deliver(sample, server);
   }
 
+  /** An older value of the source's live stream: a re-based clock step, or a time regression. */
+  #acceptRegression(regressionMs: number, server: number, live: boolean): boolean {
+    if (!live) return false;
+    const step = this.#stepBack;
+    if (step && server === this.#lastServer && Math.abs(regressionMs - step.sizeMs) <= step.toleranceMs) {
+      this.#stepBack = null;
+      return true;
+    }
+    if (regressionMs <= this.#maxRegressionMs) return false;
+    this.#options.onRegression?.(server, regressionMs);
+    return true;
+  }
+
   /** Standby values at or before the last delivered time can never be delivered: drop them. */
   #pruneStandbys(): void {
     if (!this.#options.buffered) return;
     for (let i = 0; i < this.#buffers.length; i++) {
-      if (i === this.#active) continue;
+      if (i === this.#source) continue;
       const buffer = this.#buffers[i]!;
       for (let head = buffer.peek(); head !== undefined; head = buffer.peek()) {
         const time = this.#options.timeOf(head);
-        if (time === undefined || time > this.#lastTime) break;
+        if (time === undefined || this.#ahead(head, time, i) > 0) break;
         buffer.shift();
       }
     }

@@ -22,6 +22,7 @@ import { buildExtraNamespaces, type NamespaceOrder } from "./namespaces.ts";
 import { applyNodeChanges, type NodeChanges } from "./node-changes.ts";
 import { createSimulatorCertificateManagers } from "./pki.ts";
 import { type SimulatorSecurity, simulatorSecurityOptions } from "./security.ts";
+import { bindSimClock, SimClock, setValueWithServerTime } from "./sim-clock.ts";
 import { bindStandardNodes, type StandardNodes } from "./standard-nodes.ts";
 import { Ticker } from "./ticker.ts";
 
@@ -70,6 +71,10 @@ export interface SimulatorOptions {
    * advertiseLimits is false.
    */
   maxMonitoredItemsPerSubscription?: number;
+  /** The server's clock is this far ahead of the host's (ms; writable at run time: ns=1;s=ClockOffsetMs). */
+  clockOffsetMs?: number;
+  /** With sharedClock: sample the device on an own phase (ms after each boundary), stamp with the own clock. */
+  ownClock?: { phaseMs: number };
 }
 
 export interface WriteLogEntry {
@@ -156,6 +161,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     private readonly namespaceOrder: NamespaceOrder = "normal",
     private readonly advertiseLimits = true,
     private readonly events: { eventMs: number; alarmCycleMs: number } | false = false,
+    private readonly clock = new SimClock(),
   ) {
     super();
   }
@@ -177,6 +183,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     >[1];
     buildExtraNamespaces(addressSpace, folder, this.namespaceOrder);
     this.standard = bindStandardNodes(this.server.engine, this.nodes.serviceLevel.get());
+    bindSimClock(addressSpace, this.clock, (w) => this.onWrite(w));
     if (!this.advertiseLimits) hideOperationLimits(addressSpace);
     if (this.bulkCount > 0) this.bulk = buildBulkNodes(addressSpace, this.bulkCount);
     if (this.events) {
@@ -253,16 +260,22 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     const status = this.nodes.quality.get() ? StatusCodes.Good : StatusCodes.BadNoCommunication;
     const ticks = this.ticker.advance(Date.now());
     if (this.nodes.freeze.get()) return; // time goes on, the values stand still
+    const serverTime = new Date(this.clock.now()); // the server's clock, which may differ from the source's
     for (const tick of ticks) {
-      this.nodes.counter.setValueFromSource(
+      const { counter, sine } = this.nodes;
+      setValueWithServerTime(
+        counter,
         { dataType: DataType.Int32, value: tick.counter },
         status,
         tick.timestamp,
+        serverTime,
       );
-      this.nodes.sine.setValueFromSource(
+      setValueWithServerTime(
+        sine,
         { dataType: DataType.Double, value: tick.sine },
         status,
         tick.timestamp,
+        serverTime,
       );
       this.bulk?.publish(tick.counter, tick.timestamp);
       this.alarms?.onTick(tick.counter, tick.timestamp);
@@ -328,7 +341,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         }
       : {}),
   });
-  const ticker = new Ticker({ tickMs, sharedClock, startMs: Date.now() });
+  const clock = new SimClock(options.clockOffsetMs ?? 0);
+  const offsetMs = () => clock.offsetMs;
+  const ownClock = options.ownClock ? { phaseMs: options.ownClock.phaseMs, offsetMs } : undefined;
+  const ticker = new Ticker({
+    tickMs,
+    sharedClock,
+    startMs: Date.now(),
+    offsetMs,
+    ...(ownClock ? { ownClock } : {}),
+  });
   const simulator = new SimulatorImpl(
     server,
     ticker,
@@ -339,6 +361,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     options.events === false
       ? false
       : { eventMs: options.events?.eventMs ?? 1000, alarmCycleMs: options.events?.alarmCycleMs ?? 20000 },
+    clock,
   );
   simulator.nodeChanges = options.nodeChanges;
   try {

@@ -19,6 +19,14 @@ export interface TickerOptions {
   startMs: number;
   /** Most time worth of missed ticks to replay after a late timer; older ones are skipped. */
   maxCatchUpMs?: number;
+  /**
+   * The server samples the shared-clock device on its own phase (ms after each tick boundary) and
+   * stamps with its own clock (host time + offsetMs()): Counter stays the device's, the source
+   * timestamp is the server's. Without it, the source timestamp of a shared clock is the device's.
+   */
+  ownClock?: { phaseMs: number; offsetMs: () => number };
+  /** Without a shared clock: the server's clock offset for the source timestamps (default 0). */
+  offsetMs?: () => number;
 }
 
 const INT32_RANGE = 2 ** 31;
@@ -28,12 +36,16 @@ export class Ticker {
   readonly sharedClock: boolean;
   private readonly origin: number;
   private readonly maxCatchUpTicks: number;
+  private readonly ownClock: TickerOptions["ownClock"];
+  private readonly offsetMs: () => number;
   private last: number | undefined;
 
   constructor(options: TickerOptions) {
     this.tickMs = options.tickMs;
     this.sharedClock = options.sharedClock;
-    this.origin = options.sharedClock ? 0 : options.startMs;
+    this.ownClock = options.sharedClock ? options.ownClock : undefined;
+    this.offsetMs = options.offsetMs ?? (() => 0);
+    this.origin = options.sharedClock ? (this.ownClock?.phaseMs ?? 0) : options.startMs;
     this.maxCatchUpTicks = Math.max(1, Math.ceil((options.maxCatchUpMs ?? 5000) / options.tickMs));
   }
 
@@ -68,7 +80,13 @@ export class Ticker {
 
   private make(tick: number, nowMs: number): Tick {
     const counter = this.sharedClock ? tick % INT32_RANGE : tick;
-    const timestamp = new Date(this.sharedClock ? tick * this.tickMs : nowMs);
+    const timestamp = new Date(
+      this.ownClock
+        ? this.origin + tick * this.tickMs + this.ownClock.offsetMs()
+        : this.sharedClock
+          ? tick * this.tickMs
+          : nowMs + this.offsetMs(),
+    );
     return { tick, counter, sine: Math.sin((2 * Math.PI * tick) / 100), timestamp };
   }
 }

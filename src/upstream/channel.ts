@@ -52,3 +52,12 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | und
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * A channel that stays silent this long is broken: a backstop, the health probe notices sooner.
+ * Generous, because node's socket timer fires before the data that arrived meanwhile is read when
+ * this process's own event loop was busy (a burst of 50k values): a short one cut healthy links.
+ */
+export function transportTimeoutMs(statusQuery: { intervalMs: number; timeoutMs: number }): number {
+  return Math.max(5000, 3 * (statusQuery.intervalMs + statusQuery.timeoutMs));
+}

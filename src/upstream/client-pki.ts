@@ -25,14 +25,20 @@ export function clientCertificateManager(
 ): Promise<OPCUACertificateManager> {
   let manager = managers.get(folder);
   if (!manager) {
-    const created = new OPCUACertificateManager({
-      rootFolder: folder,
-      name: "PKI",
-      // Upstream server certificates must be in the trust list (`opcua-redundancy pki trust`);
-      // unknown ones are refused and kept in rejected/. (None connections check no certificate.)
-      automaticallyAcceptUnknownCertificate: false,
-    });
-    manager = created.initialize().then(() => created);
+    // async: node-opcua's constructor throws at once when the folder cannot be created
+    manager = (async () => {
+      const created = new OPCUACertificateManager({
+        rootFolder: folder,
+        name: "PKI",
+        // Upstream server certificates must be in the trust list (`opcua-redundancy pki trust`);
+        // unknown ones are refused and kept in rejected/. (None connections check no certificate.)
+        automaticallyAcceptUnknownCertificate: false,
+      });
+      await created.initialize();
+      return created;
+    })();
+    // a failure is not kept: the next attempt (the link retries at its backoff) tries again
+    manager.catch(() => managers.delete(folder));
     managers.set(folder, manager);
   }
   return manager;

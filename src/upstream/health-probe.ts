@@ -1,8 +1,9 @@
 import { AttributeIds, type ClientSession, type ClientSubscription, ServerState } from "node-opcua";
 import type { Clock } from "../clock.ts";
+import type { ClockSample } from "../redundancy/clock-offset.ts";
 
 export type ProbeResult =
-  | { ok: true; serverState: string; serviceLevel: number | undefined }
+  | { ok: true; serverState: string; serviceLevel: number | undefined; clock?: ClockSample }
   | { ok: false; reason: string };
 
 export interface HealthProbeOptions {
@@ -27,7 +28,7 @@ function afterPendingIo(judge: () => void): void {
 
 /**
  * Detects silent outages that node-opcua's client does not notice (a frozen server, a pulled
- * cable): a status query (Read of ServerState and ServiceLevel every `intervalMs`, failing after
+ * cable): a status query (Read of ServerState, ServiceLevel and CurrentTime every `intervalMs`, failing after
  * `timeoutMs`) and a watchdog on publish responses (none within the subscription's keep-alive time
  * plus `timeoutMs`).
  */
@@ -116,13 +117,16 @@ export class HealthProbe {
         }),
       this.#options.timeoutMs,
     );
+    const sentAt = this.#options.clock.now();
     this.#options.session
       .read([
         { nodeId: "i=2259", attributeId: AttributeIds.Value },
         { nodeId: "i=2267", attributeId: AttributeIds.Value },
+        { nodeId: "i=2258", attributeId: AttributeIds.Value }, // CurrentTime: the server's clock
       ])
       .then(
-        ([state, level]) => {
+        ([state, level, time]) => {
+          const receivedAt = this.#options.clock.now();
           if (settled || this.#stopped || epoch !== this.#epoch) return;
           if (!state?.statusCode.isGood()) {
             this.#options.onResult({ ok: false, reason: `status query answered ${state?.statusCode.name}` });
@@ -132,6 +136,9 @@ export class HealthProbe {
             ok: true,
             serverState: ServerState[state.value.value as number] ?? "Unknown",
             serviceLevel: level?.statusCode.isGood() ? Number(level.value.value) : undefined,
+            ...(time?.statusCode.isGood() && time.value.value instanceof Date
+              ? { clock: { sentAt, receivedAt, serverTime: time.value.value.getTime() } }
+              : {}),
           });
         },
         (error: unknown) => {

@@ -14,9 +14,10 @@ import type { UpstreamSecurity, UpstreamUser } from "../config/schema-security.t
 import { RedundancyError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { checkNodeOpcuaPrivates, setBeforeSubscriptionRecreate } from "../node-opcua-private.ts";
+import type { ClockSample } from "../redundancy/clock-offset.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
-import { breakChannel, TransportTracker, withTimeout } from "./channel.ts";
-import { clientApplicationName, clientCertificateManager } from "./client-pki.ts";
+import { breakChannel, TransportTracker, transportTimeoutMs, withTimeout } from "./channel.ts";
+import { clientApplicationName, clientCertificateManager, defaultPkiFolder } from "./client-pki.ts";
 import { followItemSet, type UpstreamEventItems } from "./event-items.ts";
 import { type GapRecovery, recoverGap } from "./gap-recovery.ts";
 import { HealthProbe, type ProbeResult } from "./health-probe.ts";
@@ -88,10 +89,11 @@ export interface LinkCertificateRefusal {
 
 export interface LinkEvents {
   certificateRefused: [LinkCertificateRefusal];
+  clockSample: [ClockSample];
   facts: [ServerFacts];
   gap: [LinkGap];
   state: [LinkStateChange];
-  value: [key: string, value: DataValue];
+  value: [key: string, value: DataValue, live: boolean]; // live: not replayed by Republish
 }
 
 const ServerStateNodeId = "i=2259";
@@ -159,7 +161,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.#canonical = options.namespaces ?? new CanonicalNamespaces();
     this.namespaces = new LinkNamespaces(this.#canonical, settings.index);
     this.items = new UpstreamItemSet(
-      (key, value) => this.emit("value", key, value),
+      (key, value) => this.emit("value", key, value, !this.#watches.some((watch) => watch.recovering)),
       this.#logger,
       (nodeId) => this.namespaces.toLink(nodeId),
       {
@@ -172,7 +174,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.events = followItemSet(this.items, this.#logger, this.namespaces);
     const r = settings.reconnect;
     this.#stallGuard = new StallGuard(
-      Math.max(15_000, 3 * (r.maxDelayMs + this.#transportTimeoutMs())),
+      Math.max(15_000, 3 * (r.maxDelayMs + transportTimeoutMs(settings.statusQuery))),
       () => {
         if (this.#role === "off" || this.#state !== "lost") return;
         this.#logger.warn("reconnect stalled: starting over with a fresh connection");
@@ -218,13 +220,12 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   async #connect(): Promise<void> {
     const generation = ++this.#generation;
     const s = this.settings;
-    const certificateManager = reportingRefusals(
-      await clientCertificateManager(s.pkiFolder),
-      (thumbprint, status) => {
-        if (generation === this.#generation) this.#onCertificateRefused(thumbprint, status.name);
-      },
-    );
+    const manager = await clientCertificateManager(s.pkiFolder).catch((error: Error) => error);
     if (generation !== this.#generation) return;
+    if (manager instanceof Error) return this.#pkiFailed(manager);
+    const certificateManager = reportingRefusals(manager, (thumbprint, status) => {
+      if (generation === this.#generation) this.#onCertificateRefused(thumbprint, status.name);
+    });
     const transports = new TransportTracker();
     const client = OPCUAClient.create({
       // reverse connect brings its own transports (sockets the server opened)
@@ -236,7 +237,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
       endpointMustExist: false,
       keepSessionAlive: false,
       requestedSessionTimeout: s.session.timeoutMs,
-      transportTimeout: this.#transportTimeoutMs(),
+      transportTimeout: transportTimeoutMs(s.statusQuery),
       connectionStrategy: {
         initialDelay: s.reconnect.initialDelayMs,
         maxDelay: s.reconnect.maxDelayMs,
@@ -412,6 +413,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
 
   #onProbe(result: ProbeResult): void {
     if (result.ok) {
+      if (result.clock) this.emit("clockSample", result.clock);
       this.#updateFacts({ serverState: result.serverState, serviceLevel: result.serviceLevel });
       if (this.#state !== "connected") {
         this.#setState("connected", "status query answered");
@@ -498,14 +500,13 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     if (listener) await withTimeout(listener.stop(), 2000).catch(() => undefined);
   }
 
-  /**
-   * A channel that stays silent this long is broken: a backstop, the health probe notices sooner.
-   * Generous, because node's socket timer fires before the data that arrived meanwhile is read when
-   * this process's own event loop was busy (a burst of 50k values): a short one cut healthy links.
-   */
-  #transportTimeoutMs(): number {
-    const q = this.settings.statusQuery;
-    return Math.max(5000, 3 * (q.intervalMs + q.timeoutMs));
+  /** The client PKI cannot be set up (e.g. its folder cannot be created): a link error, retried. */
+  #pkiFailed(error: Error): void {
+    const message = `client PKI ${this.settings.pkiFolder ?? defaultPkiFolder()}: ${error.message}`;
+    this.lastError.set(message);
+    this.#logger.warn({ err: error }, "cannot set up the client PKI; retrying at the reconnect backoff");
+    this.#setState("lost", message);
+    this.#connectLater();
   }
 
   #updateFacts(change: Partial<ServerFacts>): void {

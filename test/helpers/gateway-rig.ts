@@ -97,6 +97,10 @@ export interface GatewayRigOptions {
   pkiDir?: string;
   /** Extra simulator options (security, user). */
   simulator?: Pick<SpawnSimulatorOptions, "secure" | "user" | "eventMs" | "alarmCycleMs" | "bulk">;
+  /** Start the simulators one after the other (many of them on a loaded machine). */
+  oneByOne?: boolean;
+  /** Options of simulator `i` (pair i / 2, primary when i is even), e.g. its clock. */
+  simulatorFor?: (i: number) => Partial<SpawnSimulatorOptions>;
   /** Extra settings for every upstream server entry (security, user). */
   server?: Omit<ServerConfigInput, "url">;
   /** Where the log goes (default: silent, or TEST_LOG_LEVEL to stdout). */
@@ -120,18 +124,16 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
   };
   try {
     const count = options.pairs.length * 2;
-    sims.push(
-      ...(await Promise.all(
-        Array.from({ length: count }, (_, i) =>
-          spawnSimulator({
-            tickMs: options.tickMs ?? 20,
-            sharedClock: true,
-            ...options.simulator,
-            namespaceOrder: options.namespaceOrders?.[i % 2],
-          }),
-        ),
-      )),
-    );
+    const spawn = (i: number) =>
+      spawnSimulator({
+        tickMs: options.tickMs ?? 20,
+        sharedClock: true,
+        ...options.simulator,
+        namespaceOrder: options.namespaceOrders?.[i % 2],
+        ...options.simulatorFor?.(i),
+      });
+    if (options.oneByOne) for (let i = 0; i < count; i++) sims.push(await spawn(i));
+    else sims.push(...(await Promise.all(Array.from({ length: count }, (_, i) => spawn(i)))));
     proxies.push(...(await Promise.all(sims.map((s) => startFaultProxy({ port: s.port })))));
     const pairs = [];
     for (const [i, pair] of options.pairs.entries()) {

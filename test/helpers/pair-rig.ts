@@ -10,7 +10,7 @@ import type { Mode } from "../../src/redundancy/types.ts";
 import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
 import { CounterRecorder } from "./counter-recorder.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
-import { type SimProcess, spawnSimulator } from "./sim-process.ts";
+import { type SimProcess, type SpawnSimulatorOptions, spawnSimulator } from "./sim-process.ts";
 import { waitFor } from "./wait.ts";
 
 export interface RigOptions {
@@ -21,6 +21,8 @@ export interface RigOptions {
   pair?: Partial<PairConfigInput>;
   /** RedundantClient's requestTimeoutMs (default 5000). */
   requestTimeoutMs?: number;
+  /** Options of simulator `i` (e.g. its clock). */
+  simulatorFor?: (i: number) => Partial<SpawnSimulatorOptions>;
 }
 
 export interface Rig {
@@ -47,11 +49,12 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   };
   try {
     const started = await Promise.all(
-      Array.from({ length: count }, () =>
+      Array.from({ length: count }, (_, i) =>
         spawnSimulator({
           tickMs: options.tickMs ?? 20,
           sharedClock: true,
           shutdownDelayMs: options.shutdownDelayMs,
+          ...options.simulatorFor?.(i),
         }),
       ),
     );

@@ -34,6 +34,10 @@ export interface SpawnSimulatorOptions {
   retypeNodes?: string[];
   /** Monitored items one subscription may hold (simulator --max-items-per-subscription). */
   maxMonitoredItemsPerSubscription?: number;
+  /** simulator --clock-offset-ms: the server's clock this far from the host's. */
+  clockOffsetMs?: number;
+  /** simulator --own-clock: sample the shared-clock device on this phase, stamp with the own clock. */
+  ownClockPhaseMs?: number;
 }
 
 export interface SimProcess {
@@ -101,6 +105,8 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.retypeNodes?.length) args.push("--retype-nodes", options.retypeNodes.join(","));
   if (options.maxMonitoredItemsPerSubscription !== undefined)
     args.push("--max-items-per-subscription", String(options.maxMonitoredItemsPerSubscription));
+  if (options.clockOffsetMs !== undefined) args.push(`--clock-offset-ms=${options.clockOffsetMs}`); // may be negative
+  if (options.ownClockPhaseMs !== undefined) args.push("--own-clock", String(options.ownClockPhaseMs));
   return args;
 }
 

@@ -67,6 +67,7 @@ test("GET /health, /ready and /api/status answer with the running pair", opts, a
   assert.equal(pair.servers.length, 2);
   assert.deepEqual(Object.keys(pair.servers[0]).sort(), [
     "active",
+    "clock",
     "lastError",
     "lastErrorAt",
     "lastErrorCurrent",
@@ -80,6 +81,18 @@ test("GET /health, /ready and /api/status answer with the running pair", opts, a
   ]);
   assert.equal(pair.servers[0].serverState, "Running");
   assert.equal(typeof pair.servers[0].serviceLevel, "number");
+  // the server's clock against the gateway's (same host: near 0), from the status query
+  await waitForAsync(
+    async () => {
+      const server = (await get("/api/status")).body.pairs[0].servers[0];
+      return (
+        server.clock.offsetMs !== null && Math.abs(server.clock.offsetMs) < 1000 && server.clock.steps === 0
+      );
+    },
+    10_000,
+    "the primary's clock offset in /api/status",
+  );
+  assert.deepEqual(status.body.storage, [], "every write to the data directory works");
   assert.ok(!status.text.includes(TOKEN));
 });
 

@@ -29,7 +29,8 @@ describe("config: defaults", () => {
     });
     assert.deepEqual(pair.session, { timeoutMs: 60000 });
     assert.deepEqual(pair.reconnect, { initialDelayMs: 100, maxDelayMs: 2000 });
-    assert.deepEqual(pair.hot, { bufferSize: 1000 });
+    assert.deepEqual(pair.hot, { bufferSize: 1000, itemSelection: "bestQuality" });
+    assert.deepEqual(pair.ordering, { maxRegressionMs: 5000, clockStepMs: 1000 });
     assert.equal(pair.servers[0]?.name, "127.0.0.1:48401");
   });
 
@@ -126,7 +127,8 @@ describe("config: problems are reported with their paths", () => {
             statusQuery: { intervalMs: 20, timeoutMs: 1.5 },
             failback: { policy: "sometimes" },
             serviceLevel: { minimum: 256 },
-            hot: { bufferSize: 0 },
+            hot: { bufferSize: 0, itemSelection: "best" },
+            ordering: { maxRegressionMs: 50, clockStepMs: "1s" },
           },
         ],
         http: { port: 70000 },
@@ -145,9 +147,12 @@ describe("config: problems are reported with their paths", () => {
     assertIssue(issues, "pairs[0].failback.policy", /auto, manual.*"sometimes"/);
     assertIssue(issues, "pairs[0].serviceLevel.minimum", /0 to 255.*256/);
     assertIssue(issues, "pairs[0].hot.bufferSize", /1 to 100000.*got 0/);
+    assertIssue(issues, "pairs[0].hot.itemSelection", /one of active, bestQuality, got "best"/);
+    assertIssue(issues, "pairs[0].ordering.maxRegressionMs", />= 100.*got 50/);
+    assertIssue(issues, "pairs[0].ordering.clockStepMs", /integer >= 100.*got "1s"/);
     assertIssue(issues, "http.port", /1 to 65535.*70000/);
     assertIssue(issues, "logLevel", /"verbose"/);
-    assert.equal(issues.length, 10, issues.join("\n"));
+    assert.equal(issues.length, 13, issues.join("\n"));
   });
 
   it("lists every issue on its own line of the message, prefixed by the source", () => {

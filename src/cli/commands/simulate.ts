@@ -17,6 +17,10 @@ const USAGE =
   "  --port P               TCP port on 127.0.0.1 (default 4840; 0 = any free port)\n" +
   "  --tick-ms T            Counter/Sine period in ms (default 1000, minimum 10)\n" +
   "  --shared-clock         Counter = floor(unix_ms / T), source timestamp = tick boundary\n" +
+  "  --clock-offset-ms=N   the server's clock is N ms ahead (negative: behind) of the host's; it drives\n" +
+  "                         CurrentTime and ServerTimestamps; writable at run time: ns=1;s=ClockOffsetMs\n" +
+  "  --own-clock PHASE      with --shared-clock: sample the device PHASE ms after each tick boundary and\n" +
+  "                         stamp values with the server's clock (two servers polling one device)\n" +
   "  --shutdown-delay-ms D  how long a graceful stop shows ServerState Shutdown (default 2000)\n" +
   "  --bulk N               N extra Int32 variables ns=1;s=Bulk.<i>, set to Counter at every tick\n" +
   "  --namespace-order O    normal (default) or reversed: order of the extra namespaces alpha, beta\n" +
@@ -45,6 +49,8 @@ interface SimulateOptions {
   events: { eventMs: number; alarmCycleMs: number } | false;
   nodeChanges: { omit: string[]; retype: string[] };
   maxMonitoredItemsPerSubscription: number;
+  clockOffsetMs: number;
+  ownClock?: { phaseMs: number };
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -59,6 +65,16 @@ function integer(name: string, text: string | undefined, fallback: number, min: 
     );
   }
   return value;
+}
+
+function signedInteger(name: string, text: string | undefined): number {
+  if (text === undefined) return 0;
+  if (!/^-?\d+$/.test(text) || Math.abs(Number(text)) > 2 ** 31 - 1)
+    throw new RedundancyError(
+      "ERR_INVALID_ARGUMENT",
+      `--${name} must be an Int32 number of ms, got "${text}"`,
+    );
+  return Number(text);
 }
 
 function namespaceOrder(text: string | undefined): "normal" | "reversed" {
@@ -91,6 +107,8 @@ function parse(args: string[]): SimulateOptions | "help" {
       "omit-nodes": { type: "string" },
       "retype-nodes": { type: "string" },
       "max-items-per-subscription": { type: "string" },
+      "clock-offset-ms": { type: "string" },
+      "own-clock": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -121,6 +139,10 @@ function parse(args: string[]): SimulateOptions | "help" {
       1,
       10_000_000,
     ),
+    clockOffsetMs: signedInteger("clock-offset-ms", values["clock-offset-ms"]),
+    ...(values["own-clock"] === undefined
+      ? {}
+      : { ownClock: { phaseMs: integer("own-clock", values["own-clock"], 0, 0, 86_400_000) } }),
   };
 }
 

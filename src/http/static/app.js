@@ -40,6 +40,23 @@ function renderPairs() {
   renderTimelines();
 }
 
+/** The server's clock against the gateway's: offset ± half the round trip, steps seen. */
+function clockText(clock) {
+  if (!clock || clock.offsetMs === null) return "–";
+  const sign = clock.offsetMs > 0 ? "+" : "";
+  const steps = clock.steps > 0 ? ` · ${clock.steps} step(s), last ${clock.lastStep.stepMs} ms` : "";
+  return `${sign}${clock.offsetMs} ms ±${Math.ceil(clock.rttMs / 2)}${steps}`;
+}
+
+/** Files of the data directory that cannot be written: one line each, until they can again. */
+function renderStorage(problems) {
+  const box = $("#storage");
+  box.hidden = problems.length === 0;
+  box.replaceChildren(
+    ...problems.map((p) => el("div", { text: `storage: ${p.message} (since ${p.since})` })),
+  );
+}
+
 function renderPair(pair) {
   const hasMonitors = pair.servers.some((s) => Array.isArray(s.monitors)) || Array.isArray(pair.monitors);
   const rows = pair.servers.map((server, index) =>
@@ -52,6 +69,7 @@ function renderPair(pair) {
       el("td", {}, el("span", { class: `badge link-${server.state}`, text: server.state })),
       el("td", { text: server.serverState ?? "–" }),
       el("td", { text: server.serviceLevel ?? "–" }),
+      el("td", { class: "clock", text: clockText(server.clock) }),
       hasMonitors ? el("td", { text: monitorText(server.monitors) }) : null,
       lastErrorCell(server),
       el(
@@ -116,6 +134,7 @@ function renderPair(pair) {
             "link",
             "ServerState",
             "ServiceLevel",
+            "clock offset",
             ...(hasMonitors ? ["monitors"] : []),
             "last error",
             "",
@@ -352,7 +371,9 @@ async function start() {
     $("#connection").textContent = "reconnecting…";
   });
   live.addEventListener("status", (message) => {
-    pairs = JSON.parse(message.data).pairs;
+    const document = JSON.parse(message.data);
+    pairs = document.pairs;
+    renderStorage(document.storage ?? []);
     renderPairs();
   });
   live.addEventListener("event", (message) => addEvent(JSON.parse(message.data)));
