@@ -17,6 +17,7 @@ import { type StatusServer, startStatusServer } from "../http/status-server.ts";
 import type { Logger } from "../log.ts";
 import { Notifier } from "../notify/notifier.ts";
 import { PairServer } from "./pair-server.ts";
+import { type InstanceSelection, pairSetView, selectInstancePairs, selfPeer } from "./redundant-set.ts";
 import { planReload } from "./reload-plan.ts";
 
 export interface GatewayOptions {
@@ -28,12 +29,17 @@ export interface GatewayOptions {
   configFile?: string;
   /** The PKI folder (default <dataDir>/pki). */
   pkiDir?: string;
+  /** Which instance of a redundantSet this is, and which pairs it serves (`start --instance --only-pairs`). */
+  instance?: InstanceSelection;
 }
 
 export class Gateway {
   readonly #options: GatewayOptions;
   readonly #logger: Logger;
+  /** The served configuration: only the pairs this instance serves. */
   #config: GatewayConfig;
+  /** The whole configuration (every instance's pairs: the redundant sets). */
+  #fullConfig: GatewayConfig;
   #pairs: PairServer[] = [];
   /** Per pair: stops the event adapter and metrics from following it. */
   readonly #unfollow = new Map<PairServer, () => void>();
@@ -48,7 +54,8 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#logger = options.logger;
-    this.#config = options.config;
+    this.#fullConfig = options.config;
+    this.#config = selectInstancePairs(options.config, options.instance);
     const diagnostics = options.config.diagnostics;
     this.events = new EventLog({
       file: diagnostics?.file,
@@ -110,7 +117,12 @@ export class Gateway {
   }
 
   statuses(): GatewayPairStatus[] {
-    return this.#pairs.map((p) => ({ ...p.status(), addressSpace: p.mirrored ? "mirrored" : "pending" }));
+    return this.#pairs.map((p) => ({
+      ...p.status(),
+      addressSpace: p.mirrored ? "mirrored" : "pending",
+      serviceLevel: p.serviceLevel,
+      phase: p.phase,
+    }));
   }
 
   /** Operator switch of one pair to `to` (a server URL) or to the best other server. */
@@ -150,7 +162,13 @@ export class Gateway {
   }
 
   /** Applies a validated configuration: pairs added, removed, reconfigured; the others untouched. */
-  async apply(next: GatewayConfig): Promise<ReloadReport> {
+  async apply(full: GatewayConfig): Promise<ReloadReport> {
+    const next = selectInstancePairs(full, this.#options.instance);
+    if (JSON.stringify(full.redundantSet) !== JSON.stringify(this.#fullConfig.redundantSet))
+      this.#logger.warn(
+        "redundantSet changed: it takes effect for pairs (re)started now and at the next start",
+      );
+    this.#fullConfig = full;
     const plan = planReload(
       this.#pairs.map((p) => p.config),
       next.pairs,
@@ -201,8 +219,16 @@ export class Gateway {
 
   #createPair(config: PairConfig): PairServer {
     const dataDir = this.#options.dataDir ?? "data";
+    const full = this.#fullConfig;
+    const set = pairSetView(
+      full.redundantSet,
+      selfPeer(full, this.#options.instance),
+      config,
+      full.pairs.map((p) => p.name),
+    );
     const pair = new PairServer({
       pair: config,
+      set,
       logger: this.#logger,
       cacheFile: join(dataDir, "address-space", `${config.name}.json`),
       pkiDir: this.#options.pkiDir ?? join(dataDir, "pki"),

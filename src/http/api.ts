@@ -19,6 +19,10 @@ import type { SseHub } from "./sse.ts";
 export interface GatewayPairStatus extends PairStatus {
   /** `mirrored`: the upstream address space (or its cache) is served; `pending`: not yet. */
   addressSpace: "mirrored" | "pending";
+  /** The ServiceLevel the pair's endpoint shows (Server.ServiceLevel, i=2267). */
+  serviceLevel: number;
+  /** `starting` until the address space is served and the engine decided, `stopping` from shutdown. */
+  phase: "starting" | "running" | "stopping";
 }
 
 /** What a reload did, pair by pair. */
@@ -51,6 +55,8 @@ export function statusDocument(pairs: readonly GatewayPairStatus[]) {
       failovers: p.failovers,
       lastFailover: p.lastFailover,
       addressSpace: p.addressSpace,
+      serviceLevel: p.serviceLevel,
+      phase: p.phase,
       monitoredItems: p.monitoredItems,
       // Monitor-item results, when the engine reports them (issue 5).
       ...("monitors" in p ? { monitors: (p as { monitors?: unknown }).monitors } : {}),

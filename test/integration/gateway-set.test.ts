@@ -1,0 +1,215 @@
+/**
+ * Two gateway instances (real child processes) serving the same pair of shared-clock simulators
+ * form a non-transparent Hot redundant set (issue 19): a plain downstream client reads each
+ * instance's ServerRedundancy, ServerUriArray, ServiceLevel and the upstream view kept in the
+ * gateway's namespace; FindServers names the other instance. Then RedundantClient, subscribed
+ * through both instances in hot mode, loses the active instance to SIGKILL and the Counter goes on
+ * from the other with nothing lost and nothing repeated.
+ */
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import {
+  AttributeIds,
+  BrowseDirection,
+  OPCUAClient,
+  type RedundantServerDataType,
+  resolveNodeId,
+} from "node-opcua";
+import { RedundantClient } from "../../src/client/redundant-client.ts";
+import type { FailoverEvent } from "../../src/client/types.ts";
+import { createLogger } from "../../src/log.ts";
+import { CounterRecorder } from "../helpers/counter-recorder.ts";
+import { type GatewayProcess, spawnGateway } from "../helpers/gateway-process.ts";
+import { connectDownstream } from "../helpers/gateway-rig.ts";
+import { testStatusQuery } from "../helpers/pair-rig.ts";
+import { freePort } from "../helpers/ports.ts";
+import { type SimProcess, spawnSimulator } from "../helpers/sim-process.ts";
+import { INTEGRATION_TEST_TIMEOUT_MS, waitFor, waitForAsync } from "../helpers/wait.ts";
+
+const TICK_MS = 20;
+const uriA = "urn:test:gw-a:opcua-redundancy";
+const uriB = "urn:test:gw-b:opcua-redundancy";
+
+let sims: SimProcess[] = [];
+const gateways: GatewayProcess[] = [];
+const endpoints: string[] = [];
+
+before(async () => {
+  sims = await Promise.all([
+    spawnSimulator({ tickMs: TICK_MS, sharedClock: true }),
+    spawnSimulator({ tickMs: TICK_MS, sharedClock: true }),
+  ]);
+  const opcPorts = [await freePort(), await freePort()];
+  const httpPorts = [await freePort(), await freePort()];
+  endpoints.push(...opcPorts.map((p) => `opc.tcp://127.0.0.1:${p}`));
+  const peers = [
+    { name: "gw-a", applicationUri: uriA, endpoints: { line1: endpoints[0] } },
+    { name: "gw-b", applicationUri: uriB, endpoints: { line1: endpoints[1] } },
+  ];
+  for (const i of [0, 1]) {
+    const config = {
+      pairs: [
+        {
+          name: "line1",
+          listen: { port: opcPorts[i], host: "127.0.0.1" },
+          mode: "hot",
+          servers: sims.map((s) => ({ url: s.endpointUrl })),
+          statusQuery: testStatusQuery,
+          // the test reads nodes and subscribes without security
+          security: { allowNone: true, anonymous: true },
+        },
+      ],
+      http: { port: httpPorts[i]!, host: "127.0.0.1" },
+      shutdown: { delayMs: 0 },
+      redundantSet: { support: "hot", self: peers[i]!.name, peers },
+    };
+    gateways.push(await spawnGateway(config));
+  }
+  await Promise.all(gateways.map((g) => g.ready()));
+});
+
+after(async () => {
+  await Promise.all(gateways.map((g) => g.kill()));
+  await Promise.all(sims.map((s) => s.dispose()));
+});
+
+test("each instance presents a non-transparent Hot set, its rank, and the upstream pair beside it", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async () => {
+  const levels: number[] = [];
+  for (const [i, endpoint] of endpoints.entries()) {
+    const downstream = await connectDownstream(endpoint);
+    try {
+      const { session } = downstream;
+      const typeDefinition = await session.browse({
+        nodeId: "i=2296",
+        browseDirection: BrowseDirection.Forward,
+        referenceTypeId: "HasTypeDefinition",
+      });
+      const read = async (nodeId: string) => {
+        const dv = await session.read({ nodeId, attributeId: AttributeIds.Value });
+        assert.ok(dv.statusCode.isGood(), `${nodeId}: ${dv.statusCode.name}`);
+        return dv.value.value;
+      };
+      assert.equal(await read("i=3709"), 3, "RedundancySupport Hot");
+      assert.deepEqual(await read("i=11314"), [`${uriA}:line1`, `${uriB}:line1`], "ServerUriArray");
+      assert.deepEqual(
+        typeDefinition.references?.map((r) => r.nodeId.toString()),
+        ["ns=0;i=2039"],
+        "NonTransparentRedundancyType",
+      );
+      const serverArray = (await read("i=2254")) as string[];
+      assert.equal(serverArray[0], `${i === 0 ? uriA : uriB}:line1`, "the instance's own ApplicationUri");
+      await waitForAsync(
+        async () => ((await read("i=2267")) as number) >= 200,
+        20_000,
+        "a Healthy ServiceLevel once both upstreams are connected",
+      );
+      levels.push((await read("i=2267")) as number);
+
+      // The upstream pair, still visible as a transparent server in the gateway's namespace.
+      const namespaces = (await read("i=2255")) as string[];
+      const ns = namespaces.indexOf("urn:opcua-redundancy:line1");
+      assert.ok(ns > 0, "the gateway's namespace");
+      const upstream = `ns=${ns};s=line1.UpstreamRedundancy`;
+      const upstreamType = await session.browse({
+        nodeId: upstream,
+        browseDirection: BrowseDirection.Forward,
+        referenceTypeId: "HasTypeDefinition",
+      });
+      assert.equal(
+        upstreamType.references?.[0]?.nodeId.toString(),
+        "ns=0;i=2036",
+        "TransparentRedundancyType",
+      );
+      const child = async (name: string) => {
+        const path = await session.translateBrowsePath({
+          startingNode: resolveNodeId(upstream),
+          relativePath: {
+            elements: [
+              {
+                isInverse: false,
+                includeSubtypes: true,
+                targetName: { namespaceIndex: name === "ServiceLevel" ? ns : 0, name },
+              },
+            ],
+          },
+        });
+        const target = path.targets?.[0]?.targetId;
+        assert.ok(target, `UpstreamRedundancy.${name}`);
+        return read(target.toString());
+      };
+      assert.equal(await child("RedundancySupport"), 4, "upstream RedundancySupport Transparent");
+      const current = await child("CurrentServerId");
+      assert.ok(
+        sims.some((s) => s.endpointUrl === current),
+        `CurrentServerId ${current}`,
+      );
+      const servers = (await child("RedundantServerArray")) as RedundantServerDataType[];
+      assert.deepEqual(
+        servers.map((s) => s.serverId),
+        sims.map((s) => s.endpointUrl),
+      );
+      assert.equal(await child("ServiceLevel"), 255, "the pair's own ServiceLevel");
+    } finally {
+      await downstream.close();
+    }
+  }
+  assert.ok(levels[0]! > levels[1]!, `the first peer is the primary: ${levels.join(" > ")}`);
+
+  // FindServers on one instance names the other instance's server of the set, with its endpoint.
+  const client = OPCUAClient.create({ endpointMustExist: false });
+  try {
+    await client.connect(endpoints[0]!);
+    const found = await client.findServers({ serverUris: [`${uriB}:line1`] });
+    assert.deepEqual(
+      found.map((s) => [s.applicationUri, s.discoveryUrls]),
+      [[`${uriB}:line1`, [endpoints[1]]]],
+    );
+  } finally {
+    await client.disconnect();
+  }
+});
+
+test("RedundantClient through both instances: SIGKILL of the active one loses and repeats nothing", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async (t) => {
+  const client = new RedundantClient(
+    {
+      name: "through-gateways",
+      mode: "hot",
+      servers: endpoints.map((url) => ({ url })),
+      statusQuery: testStatusQuery,
+      failback: { policy: "manual" },
+      minDwellMs: 0,
+    },
+    { logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) },
+  );
+  const counter = new CounterRecorder();
+  const failovers: FailoverEvent[] = [];
+  client.on("failover", (e: FailoverEvent) => failovers.push(e));
+  try {
+    client.monitor("ns=1;s=Counter", { samplingInterval: 0 }, counter.onValue);
+    await client.start();
+    assert.equal(client.status().activeIndex, 0, "the primary instance (higher ServiceLevel) is active");
+    await counter.waitForMore(50, 20_000, "values through the primary instance");
+    const killedAt = Date.now();
+    await gateways[0]!.kill("SIGKILL");
+    const event = await waitFor(() => failovers[0], 15_000, "failover to the other instance");
+    const first = await counter.firstAfter(killedAt, 15_000);
+    await counter.waitForMore(50, 20_000, "values through the other instance");
+    const report = counter.report();
+    t.diagnostic(
+      `gateway-instance failover: switch ${event.at.getTime() - killedAt} ms, first value ${first.receivedAt - killedAt} ms after SIGKILL; ${report.count} values, lost ${report.lost}, duplicates ${report.duplicates}`,
+    );
+    assert.equal(event.toIndex, 1, `${event.reason} ${event.detail}`);
+    assert.deepEqual(
+      { lost: report.lost, duplicates: report.duplicates, regressions: report.regressions },
+      { lost: 0, duplicates: 0, regressions: 0 },
+      JSON.stringify(report.gaps),
+    );
+    assert.deepEqual(counter.bad, [], "no Bad value while an instance was available");
+  } finally {
+    await client.stop();
+  }
+});
