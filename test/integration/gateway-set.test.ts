@@ -7,6 +7,7 @@
  * from the other with nothing lost and nothing repeated.
  */
 import assert from "node:assert/strict";
+import { once } from "node:events";
 import { after, before, test } from "node:test";
 import {
   AttributeIds,
@@ -16,6 +17,7 @@ import {
   resolveNodeId,
 } from "node-opcua";
 import { RedundantClient } from "../../src/client/redundant-client.ts";
+import { discoverRedundantSet } from "../../src/client/redundant-set-discovery.ts";
 import type { FailoverEvent } from "../../src/client/types.ts";
 import { createLogger } from "../../src/log.ts";
 import { CounterRecorder } from "../helpers/counter-recorder.ts";
@@ -33,6 +35,8 @@ const uriB = "urn:test:gw-b:opcua-redundancy";
 let sims: SimProcess[] = [];
 const gateways: GatewayProcess[] = [];
 const endpoints: string[] = [];
+const configs: Parameters<typeof spawnGateway>[0][] = [];
+const SHUTDOWN_DELAY_MS = 3000;
 
 before(async () => {
   sims = await Promise.all([
@@ -60,9 +64,10 @@ before(async () => {
         },
       ],
       http: { port: httpPorts[i]!, host: "127.0.0.1" },
-      shutdown: { delayMs: 0 },
+      shutdown: { delayMs: SHUTDOWN_DELAY_MS },
       redundantSet: { support: "hot", self: peers[i]!.name, peers },
     };
+    configs.push(config);
     gateways.push(await spawnGateway(config));
   }
   await Promise.all(gateways.map((g) => g.ready()));
@@ -171,14 +176,13 @@ test("each instance presents a non-transparent Hot set, its rank, and the upstre
   }
 });
 
-test("RedundantClient through both instances: SIGKILL of the active one loses and repeats nothing", {
-  timeout: INTEGRATION_TEST_TIMEOUT_MS,
-}, async (t) => {
+/** A RedundantClient (hot) on `servers`, recording the Counter through it. */
+function throughGateways(servers: string[]) {
   const client = new RedundantClient(
     {
       name: "through-gateways",
       mode: "hot",
-      servers: endpoints.map((url) => ({ url })),
+      servers: servers.map((url) => ({ url })),
       statusQuery: testStatusQuery,
       failback: { policy: "manual" },
       minDwellMs: 0,
@@ -188,27 +192,89 @@ test("RedundantClient through both instances: SIGKILL of the active one loses an
   const counter = new CounterRecorder();
   const failovers: FailoverEvent[] = [];
   client.on("failover", (e: FailoverEvent) => failovers.push(e));
+  client.monitor("ns=1;s=Counter", { samplingInterval: 0 }, counter.onValue);
+  return { client, counter, failovers };
+}
+
+function assertNoLoss(counter: CounterRecorder) {
+  const report = counter.report();
+  assert.deepEqual(
+    { lost: report.lost, duplicates: report.duplicates, regressions: report.regressions },
+    { lost: 0, duplicates: 0, regressions: 0 },
+    JSON.stringify(report.gaps),
+  );
+  assert.deepEqual(counter.bad, [], "no Bad value while an instance was available");
+  return report;
+}
+
+test("RedundantClient follows ServerUriArray; SIGKILL of the active instance loses and repeats nothing", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async (t) => {
+  // From the second instance alone: the set, in preference order, resolved by FindServers.
+  const set = await discoverRedundantSet({ url: endpoints[1]! });
+  assert.deepEqual(set, {
+    support: "Hot",
+    serverUris: [`${uriA}:line1`, `${uriB}:line1`],
+    servers: [
+      { applicationUri: `${uriA}:line1`, url: endpoints[0] },
+      { applicationUri: `${uriB}:line1`, url: endpoints[1] },
+    ],
+    unresolved: [],
+  });
+  await assert.rejects(
+    discoverRedundantSet({ url: sims[0]!.endpointUrl }),
+    /not a server of a non-transparent/,
+  );
+
+  const { client, counter, failovers } = throughGateways(set.servers.map((s) => s.url));
   try {
-    client.monitor("ns=1;s=Counter", { samplingInterval: 0 }, counter.onValue);
     await client.start();
     assert.equal(client.status().activeIndex, 0, "the primary instance (higher ServiceLevel) is active");
     await counter.waitForMore(50, 20_000, "values through the primary instance");
     const killedAt = Date.now();
     await gateways[0]!.kill("SIGKILL");
     const event = await waitFor(() => failovers[0], 15_000, "failover to the other instance");
-    const first = await counter.firstAfter(killedAt, 15_000);
+    const first = await waitFor(
+      () => counter.values.find((v) => v.receivedAt >= event.at.getTime()),
+      15_000,
+      "a value through the other instance",
+    );
     await counter.waitForMore(50, 20_000, "values through the other instance");
-    const report = counter.report();
-    t.diagnostic(
-      `gateway-instance failover: switch ${event.at.getTime() - killedAt} ms, first value ${first.receivedAt - killedAt} ms after SIGKILL; ${report.count} values, lost ${report.lost}, duplicates ${report.duplicates}`,
-    );
     assert.equal(event.toIndex, 1, `${event.reason} ${event.detail}`);
-    assert.deepEqual(
-      { lost: report.lost, duplicates: report.duplicates, regressions: report.regressions },
-      { lost: 0, duplicates: 0, regressions: 0 },
-      JSON.stringify(report.gaps),
+    const report = assertNoLoss(counter);
+    t.diagnostic(
+      `gateway-instance failover (SIGKILL): switch ${event.at.getTime() - killedAt} ms, first value through the other ${first.receivedAt - killedAt} ms after SIGKILL; ${report.count} values, lost ${report.lost}, duplicates ${report.duplicates}`,
     );
-    assert.deepEqual(counter.bad, [], "no Bad value while an instance was available");
+  } finally {
+    await client.stop();
+  }
+});
+
+test("a graceful stop of the active instance is a planned switch (ServiceLevel Maintenance): nothing lost", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async (t) => {
+  // The killed instance comes back with the same configuration.
+  gateways[0] = await spawnGateway(configs[0]!);
+  await gateways[0].ready();
+  const { client, counter, failovers } = throughGateways(endpoints);
+  try {
+    await client.start();
+    await waitFor(() => client.status().activeIndex === 0, 15_000, "the primary instance active");
+    await counter.waitForMore(50, 20_000, "values through the primary instance");
+    const closed = once(gateways[0].child, "exit");
+    const stoppedAt = Date.now();
+    gateways[0].child.kill("SIGTERM");
+    const event = await waitFor(() => failovers[0], 15_000, "the planned switch");
+    const exitedAt = await closed.then(() => Date.now());
+    await counter.waitForMore(50, 20_000, "values through the other instance");
+    assert.equal(event.toIndex, 1, `${event.reason} ${event.detail}`);
+    assert.ok(["serviceLevel", "serverState"].includes(event.reason), `${event.reason} ${event.detail}`);
+    assert.equal(event.durationMs, 0, "planned: no time without an active server");
+    assert.ok(event.at.getTime() < exitedAt, "switched while the stopping instance still served");
+    const report = assertNoLoss(counter);
+    t.diagnostic(
+      `planned switch (SIGTERM, ${SHUTDOWN_DELAY_MS} ms delay): ${event.at.getTime() - stoppedAt} ms after the signal (${event.reason}); lost ${report.lost}, duplicates ${report.duplicates}`,
+    );
   } finally {
     await client.stop();
   }
