@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
+import { type AddressInfo, createServer } from "node:net";
 import { after, before, test } from "node:test";
 import {
   AttributeIds,
@@ -15,13 +16,15 @@ import {
   OPCUAClient,
   type RedundantServerDataType,
   resolveNodeId,
+  TimestampsToReturn,
 } from "node-opcua";
 import { RedundantClient } from "../../src/client/redundant-client.ts";
 import { discoverRedundantSet } from "../../src/client/redundant-set-discovery.ts";
 import type { FailoverEvent } from "../../src/client/types.ts";
 import { createLogger } from "../../src/log.ts";
 import { CounterRecorder } from "../helpers/counter-recorder.ts";
-import { type GatewayProcess, spawnGateway } from "../helpers/gateway-process.ts";
+import { startFaultProxy } from "../helpers/fault-proxy.ts";
+import { cli, type GatewayProcess, spawnGateway } from "../helpers/gateway-process.ts";
 import { connectDownstream } from "../helpers/gateway-rig.ts";
 import { testStatusQuery } from "../helpers/pair-rig.ts";
 import { freePort } from "../helpers/ports.ts";
@@ -36,7 +39,7 @@ let sims: SimProcess[] = [];
 const gateways: GatewayProcess[] = [];
 const endpoints: string[] = [];
 const configs: Parameters<typeof spawnGateway>[0][] = [];
-const SHUTDOWN_DELAY_MS = 3000;
+const SHUTDOWN_DELAY_MS = 5000;
 
 before(async () => {
   sims = await Promise.all([
@@ -80,7 +83,7 @@ after(async () => {
 
 test("each instance presents a non-transparent Hot set, its rank, and the upstream pair beside it", {
   timeout: INTEGRATION_TEST_TIMEOUT_MS,
-}, async () => {
+}, async (t) => {
   const levels: number[] = [];
   for (const [i, endpoint] of endpoints.entries()) {
     const downstream = await connectDownstream(endpoint);
@@ -161,6 +164,34 @@ test("each instance presents a non-transparent Hot set, its rank, and the upstre
     }
   }
   assert.ok(levels[0]! > levels[1]!, `the first peer is the primary: ${levels.join(" > ")}`);
+
+  // `health`: 0 for an instance that serves its pairs, 69 for none answering or one hung.
+  for (const gateway of gateways) {
+    const started = Date.now();
+    const healthy = await cli(["health", "--url", gateway.httpUrl]);
+    assert.equal(healthy.code, 0, healthy.stderr);
+    assert.equal(healthy.stdout, "ok: 1 pair(s) served\n");
+    t.diagnostic(`health command: ${Date.now() - started} ms`);
+  }
+  const nobody = await cli(["health", "--url", `http://127.0.0.1:${await freePort()}`]);
+  assert.equal(nobody.code, 69, nobody.stderr);
+  const hung = createServer(() => undefined); // accepts, never answers
+  hung.listen(0, "127.0.0.1");
+  await once(hung, "listening");
+  try {
+    const started = Date.now();
+    const frozen = await cli([
+      "health",
+      "--url",
+      `http://127.0.0.1:${(hung.address() as AddressInfo).port}`,
+      "--timeout-ms",
+      "500",
+    ]);
+    assert.equal(frozen.code, 69, frozen.stderr);
+    assert.ok(Date.now() - started < 10_000, "the timeout holds");
+  } finally {
+    hung.close();
+  }
 
   // FindServers on one instance names the other instance's server of the set, with its endpoint.
   const client = OPCUAClient.create({ endpointMustExist: false });
@@ -264,6 +295,10 @@ test("a graceful stop of the active instance is a planned switch (ServiceLevel M
     const closed = once(gateways[0].child, "exit");
     const stoppedAt = Date.now();
     gateways[0].child.kill("SIGTERM");
+    // keepalived's track_script fails at once: the VIP leaves before the endpoint closes.
+    const health = await cli(["health", "--url", gateways[0].httpUrl, "--timeout-ms", "2000"]);
+    assert.equal(health.code, 1, health.stderr);
+    assert.match(health.stderr, /^line1: endpoint stopping$/m);
     const event = await waitFor(() => failovers[0], 15_000, "the planned switch");
     const exitedAt = await closed.then(() => Date.now());
     await counter.waitForMore(50, 20_000, "values through the other instance");
@@ -277,5 +312,57 @@ test("a graceful stop of the active instance is a planned switch (ServiceLevel M
     );
   } finally {
     await client.stop();
+  }
+});
+
+test("a client that knows no redundancy behind a moving address (the VIP, simulated): its gap, measured", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, async (t) => {
+  // The stopped instance comes back; the "virtual IP" is a TCP forwarder that keepalived would move.
+  gateways[0] = await spawnGateway(configs[0]!);
+  await gateways[0].ready();
+  const vip = await startFaultProxy({ port: Number(new URL(endpoints[1]!).port) });
+  // A plain client, as a SCADA would be: node-opcua's own reconnection, nothing of this project.
+  const client = OPCUAClient.create({
+    endpointMustExist: false,
+    connectionStrategy: { maxRetry: 1000, initialDelay: 100, maxDelay: 500 },
+    keepSessionAlive: true,
+  });
+  const counter = new CounterRecorder();
+  try {
+    await client.connect(vip.url);
+    const session = await client.createSession();
+    const subscription = await session.createSubscription2({
+      requestedPublishingInterval: 50,
+      requestedMaxKeepAliveCount: 10,
+      requestedLifetimeCount: 100,
+      publishingEnabled: true,
+    });
+    const item = await subscription.monitor(
+      { nodeId: "ns=1;s=Counter", attributeId: AttributeIds.Value },
+      { samplingInterval: 0, queueSize: 1000, discardOldest: true },
+      TimestampsToReturn.Both,
+    );
+    item.on("changed", counter.onValue);
+    await counter.waitForMore(50, 20_000, "values through instance B");
+    const before = counter.count;
+    const killedAt = Date.now();
+    await gateways[1]!.kill("SIGKILL");
+    vip.setTarget({ port: Number(new URL(endpoints[0]!).port) }); // the address moves to A at once
+    const first = await waitFor(() => counter.values[before], 60_000, "a value through instance A");
+    await counter.waitForMore(20, 20_000, "values through instance A");
+    const last = counter.values[before - 1]!;
+    const missed = first.value - last.value - 1;
+    t.diagnostic(
+      `plain client behind a moved address: first value ${first.receivedAt - killedAt} ms after SIGKILL, ${missed} values missed (${missed * TICK_MS} ms of data), reconnect + new session + re-subscribe`,
+    );
+    assert.ok(first.receivedAt - killedAt < 15_000, "the client is back within seconds");
+    // A client without redundancy loses its session: the values of the gap are lost (no backfill),
+    // what the README says of the VIP path; never an older or repeated value.
+    assert.ok(missed > 0, `the gap is lost (${missed} values)`);
+    assert.equal(counter.report(before).duplicates + counter.report(before).regressions, 0);
+  } finally {
+    await client.disconnect().catch(() => undefined);
+    await vip.close();
   }
 });
