@@ -5,10 +5,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { PairStatus, ServerStatus } from "../../src/client/types.ts";
-import { parseGatewayConfig } from "../../src/config/load.ts";
+import { loadConfigFile, parseGatewayConfig } from "../../src/config/load.ts";
 import { instanceServiceLevel } from "../../src/gateway/instance-service-level.ts";
 import { pairSetView, selectInstancePairs, selfPeer } from "../../src/gateway/redundant-set.ts";
-import { assertIssue, gatewayPair, issuesOf } from "../helpers/config-issues.ts";
+import { assertIssue, gatewayPair, issuesOf, root } from "../helpers/config-issues.ts";
 
 const pairs = [gatewayPair("line1", 4841), gatewayPair("line2", 4842), gatewayPair("line3", 4843)];
 const peers = [
@@ -64,6 +64,25 @@ describe("redundantSet configuration", () => {
     );
     assertIssue(issues, "redundantSet.peers[2].pairs[0]", /no pair named "line9"/);
     assertIssue(issues, "redundantSet.peers[2].statusUrl", /expected http\(s\):\/\/host:port/);
+  });
+
+  it("loads examples/redundant-set.yaml: each instance its share of the pairs", async () => {
+    const config = await loadConfigFile(`${root}examples/redundant-set.yaml`);
+    const served = (name: string) => selectInstancePairs(config, { name }).pairs.map((p) => p.name);
+    assert.deepEqual(["gw-a", "gw-b", "gw-c"].map(served), [
+      ["line1", "line2"],
+      ["line1", "line2"],
+      ["line3"],
+    ]);
+    const line2 = pairSetView(config.redundantSet, selfPeer(config, { name: "gw-a" }), config.pairs[1]!, [
+      "line1",
+      "line2",
+      "line3",
+    ]);
+    assert.deepEqual(
+      line2?.members.map((m) => m.endpointUrl),
+      ["opc.tcp://gw-a.plant.local:4842", "opc.tcp://gw-b-line2.plant.local:4842"],
+    );
   });
 
   it("reports a pair that no instance serves", () => {
