@@ -28,7 +28,8 @@ const commands: Record<string, Command> = {
     load: () => import("./commands/test-email.ts"),
   },
   status: {
-    summary: "the pairs of a running gateway as a table: status [--url URL] [--json]",
+    summary:
+      "the pairs of a running gateway as a table: status [--url URL | --config FILE (every instance)] [--json]",
     load: () => import("./commands/status.ts"),
   },
   health: {

@@ -74,7 +74,7 @@ export class Gateway {
         valuesForwarded: p.client.valuesForwarded,
       })),
     );
-    this.#pairs = options.config.pairs.map((pair) => this.#createPair(pair));
+    this.#pairs = this.#config.pairs.map((pair) => this.#createPair(pair));
   }
 
   /** The pairs being served (a new array after a reload that adds or removes pairs). */

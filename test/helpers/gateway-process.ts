@@ -87,7 +87,9 @@ export async function spawnGateway(
         },
         timeoutMs,
         `gateway ${file} ready`,
-      );
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${output.slice(-3000)}`);
+      });
     },
     async kill(signal: NodeJS.Signals = "SIGKILL") {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
