@@ -169,6 +169,8 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
           failovers: status.pairs[0]!.failovers,
           lastFailover: status.pairs[0]!.lastFailover,
           addressSpace: "mirrored",
+          serviceLevel: 255,
+          phase: "running",
           monitoredItems: status.pairs[0]!.monitoredItems,
           servers: sims.map((s, i) => ({
             url: s.endpointUrl,
