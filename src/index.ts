@@ -5,6 +5,9 @@
 
 // The library: a redundant set of upstream servers used as one.
 export { RedundantClient, type RedundantClientOptions } from "./client/redundant-client.ts";
+// A set of gateway instances (or any non-transparent redundant set): its servers from ServerUriArray.
+export { discoverRedundantSet, type RedundantSetDiscovery } from "./client/redundant-set-discovery.ts";
+export type { ClockStepEvent, ServerClockStatus } from "./client/server-clocks.ts";
 export type {
   AllServersLostEvent,
   CertificateRefusedEvent,

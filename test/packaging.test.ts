@@ -81,6 +81,7 @@ const PUBLIC_VALUES = [
   "ConfigError",
   "RedundancyError",
   "RedundantClient",
+  "discoverRedundantSet",
   "loadConfig",
   "parseConfigText",
   "parseGatewayConfig",

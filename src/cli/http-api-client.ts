@@ -40,7 +40,7 @@ export function gatewayUrl(values: { url?: string }): string {
 export async function callApi(
   base: string,
   path: string,
-  options: { method?: string; token?: string; body?: unknown } = {},
+  options: { method?: string; token?: string; body?: unknown; timeoutMs?: number } = {},
 ): Promise<ApiAnswer | null> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -50,7 +50,7 @@ export async function callApi(
       method: options.method ?? "GET",
       headers,
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      signal: AbortSignal.timeout(30_000),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
     const text = await response.text();
     let body: Record<string, unknown> = {};

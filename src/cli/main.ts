@@ -11,7 +11,7 @@ const commands: Record<string, Command> = {
     load: () => import("./commands/demo.ts"),
   },
   start: {
-    summary: "run the gateway: start --config FILE [--data-dir DIR]",
+    summary: "run the gateway: start --config FILE [--data-dir DIR] [--instance NAME] [--only-pairs A,B]",
     load: () => import("./commands/start.ts"),
   },
   simulate: {
@@ -28,8 +28,14 @@ const commands: Record<string, Command> = {
     load: () => import("./commands/test-email.ts"),
   },
   status: {
-    summary: "the pairs of a running gateway as a table: status [--url URL] [--json]",
+    summary:
+      "the pairs of a running gateway as a table: status [--url URL | --config FILE (every instance)] [--json]",
     load: () => import("./commands/status.ts"),
+  },
+  health: {
+    summary:
+      "exit 0 when this gateway instance can serve every pair (for keepalived): health [--url URL] [--timeout-ms MS]",
+    load: () => import("./commands/health.ts"),
   },
   failover: {
     summary: "operator failover: failover PAIR [--to SERVER_URL] [--url URL] [--token T]",

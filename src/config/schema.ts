@@ -20,6 +20,7 @@ import { COMPARISON_OPS, DEFAULTS, LIMITS, LOG_LEVELS, MODES } from "./defaults.
 import { describeValue } from "./issues.ts";
 import { httpConfigSchema, shutdownConfigSchema } from "./schema-http.ts";
 import { notificationsSchema } from "./schema-notifications.ts";
+import { checkRedundantSet, redundantSetSchema } from "./schema-redundant-set.ts";
 import * as security from "./schema-security.ts";
 import { checkServerOverrides, serverOverridesShape } from "./schema-upstream.ts";
 
@@ -182,8 +183,11 @@ export const gatewayConfigSchema = z
       .optional(),
     notifications: notificationsSchema.optional(),
     logLevel: z.enum(LOG_LEVELS).default(D.logLevel),
+    /** Several gateway instances as a non-transparent redundant set (schema-redundant-set.ts). */
+    redundantSet: redundantSetSchema.optional(),
   })
-  .superRefine(checkGateway, { when: always });
+  .superRefine(checkGateway, { when: always })
+  .superRefine(checkRedundantSet, { when: always });
 
 export type Mode = z.output<typeof modeSchema>;
 export type ServerConfig = z.output<typeof serverConfigSchema>;

@@ -21,6 +21,7 @@ import { Notifier } from "../notify/notifier.ts";
 import { pkiStoreFolder } from "../security/gateway-pki.ts";
 import { PairChecks } from "./pair-check-at-start.ts";
 import { PairServer } from "./pair-server.ts";
+import { type InstanceSelection, pairSetView, selectInstancePairs, selfPeer } from "./redundant-set.ts";
 import { planReload } from "./reload-plan.ts";
 import { type StorageProblem, StorageProblems } from "./storage-problems.ts";
 
@@ -33,12 +34,17 @@ export interface GatewayOptions {
   configFile?: string;
   /** The PKI folder (default <dataDir>/pki). */
   pkiDir?: string;
+  /** Which instance of a redundantSet this is, and which pairs it serves (`start --instance --only-pairs`). */
+  instance?: InstanceSelection;
 }
 
 export class Gateway {
   readonly #options: GatewayOptions;
   readonly #logger: Logger;
+  /** The served configuration: only the pairs this instance serves. */
   #config: GatewayConfig;
+  /** The whole configuration (every instance's pairs: the redundant sets). */
+  #fullConfig: GatewayConfig;
   #pairs: PairServer[] = [];
   /** Per pair: stops the event adapter and metrics from following it. */
   readonly #unfollow = new Map<PairServer, () => void>();
@@ -59,7 +65,8 @@ export class Gateway {
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#logger = options.logger;
-    this.#config = options.config;
+    this.#fullConfig = options.config;
+    this.#config = selectInstancePairs(options.config, options.instance);
     const diagnostics = options.config.diagnostics;
     this.events = new EventLog({
       file: diagnostics?.file,
@@ -79,12 +86,12 @@ export class Gateway {
         valuesForwarded: p.client.valuesForwarded,
       })),
     );
-    this.#pairs = options.config.pairs.map((pair) => this.#createPair(pair));
     this.pairChecks = new PairChecks({
       logger: options.logger,
       record: (e) => this.events.record(e),
       pkiFolder: pkiStoreFolder(options.pkiDir ?? join(options.dataDir ?? "data", "pki"), "applications"),
     });
+    this.#pairs = this.#config.pairs.map((pair) => this.#createPair(pair));
   }
 
   /** The pairs being served (a new array after a reload that adds or removes pairs). */
@@ -154,6 +161,8 @@ export class Gateway {
       ...p.status(),
       addressSpace: p.mirrored ? "mirrored" : "pending",
       pairCheck: this.pairChecks.get(p.config.name) ?? null,
+      serviceLevel: p.serviceLevel,
+      phase: p.phase,
     }));
   }
 
@@ -194,7 +203,13 @@ export class Gateway {
   }
 
   /** Applies a validated configuration: pairs added, removed, reconfigured; the others untouched. */
-  async apply(next: GatewayConfig): Promise<ReloadReport> {
+  async apply(full: GatewayConfig): Promise<ReloadReport> {
+    const next = selectInstancePairs(full, this.#options.instance);
+    if (JSON.stringify(full.redundantSet) !== JSON.stringify(this.#fullConfig.redundantSet))
+      this.#logger.warn(
+        "redundantSet changed: it takes effect for pairs (re)started now and at the next start",
+      );
+    this.#fullConfig = full;
     const plan = planReload(
       this.#pairs.map((p) => p.config),
       next.pairs,
@@ -249,8 +264,16 @@ export class Gateway {
 
   #createPair(config: PairConfig): PairServer {
     const dataDir = this.#options.dataDir ?? "data";
+    const full = this.#fullConfig;
+    const set = pairSetView(
+      full.redundantSet,
+      selfPeer(full, this.#options.instance),
+      config,
+      full.pairs.map((p) => p.name),
+    );
     const pair = new PairServer({
       pair: config,
+      set,
       logger: this.#logger,
       cacheFile: join(dataDir, "address-space", `${config.name}.json`),
       pkiDir: this.#options.pkiDir ?? join(dataDir, "pki"),

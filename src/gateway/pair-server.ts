@@ -24,20 +24,22 @@ import { setNamespaceIdCounter } from "../node-opcua-private.ts";
 import { anyoneCanLogIn, downstreamSecurityOptions } from "../security/downstream-options.ts";
 import { pkiStoreFolder } from "../security/gateway-pki.ts";
 import { applyRolePermissions } from "../security/roles.ts";
-import { QuotaOpcUaServer } from "../security/session-quota.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
 import { bindConditionMethods } from "./condition-methods.ts";
 import { eventHistoryRemap, eventHistoryTarget } from "./event-history.ts";
 import { createEventForwarding, type EventForwarding } from "./event-items.ts";
 import { raiseGatewayEvents } from "./gateway-events.ts";
 import { forwardHistoryRead } from "./history-forwarding.ts";
+import { type InstancePhase, instanceServiceLevel } from "./instance-service-level.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
 import { NamespaceMap } from "./namespace-map.ts";
 import { PairEngine } from "./pair-engine.ts";
 import { gatewayNamespaceUri, installRedundancyNodes } from "./redundancy-nodes.ts";
+import type { PairSetView } from "./redundant-set.ts";
 import { gatewayServerSettings } from "./server-settings.ts";
 import { pairServiceLevel } from "./service-level.ts";
+import { SetMemberServer } from "./set-member-server.ts";
 import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
 import { loadSnapshot, saveSnapshot } from "./snapshot-cache.ts";
 import type { StorageProblems } from "./storage-problems.ts";
@@ -52,6 +54,8 @@ export interface PairServerOptions {
   pkiDir: string;
   /** Reports a cache write that fails, once (default: the write's error is logged as a warning). */
   storage?: StorageProblems;
+  /** This instance's redundant set of gateways for the pair (none: a single gateway). */
+  set?: PairSetView | null;
 }
 
 export class PairServer {
@@ -67,6 +71,8 @@ export class PairServer {
   #mirroring: Promise<void> | null = null;
   #redundancyNodes: { dispose(): void } | null = null;
   #gatewayEvents: (() => void) | null = null;
+  /** Starting and stopping are Maintenance for the clients of a set of gateway instances. */
+  #phase: InstancePhase = "starting";
 
   constructor(options: PairServerOptions) {
     this.#options = options;
@@ -120,8 +126,10 @@ export class PairServer {
       throw new RedundancyError("ERR_INVALID_ARGUMENT", `pair ${this.#options.pair.name} has no listen port`);
     if (!anyoneCanLogIn(this.#options.pair))
       this.#logger.warn("no user can log in: configure security.users, certificateUsers or anonymous");
-    const server = new QuotaOpcUaServer({
-      ...gatewayServerSettings(this.#options.pair),
+    const set = this.#options.set ?? null;
+    const server = new SetMemberServer({
+      ...gatewayServerSettings(this.#options.pair, set?.members[set.selfIndex]?.applicationUri),
+      peers: set ? set.members.filter((_, i) => i !== set.selfIndex) : [],
       ...(await downstreamSecurityOptions(this.#options.pair, this.#options.pkiDir, this.#logger)),
       port: listen.port,
       hostname: listen.host === "0.0.0.0" ? undefined : listen.host,
@@ -189,6 +197,7 @@ export class PairServer {
    * SecondsTillShutdown counting down (node-opcua's shutdown(timeout)), then the endpoint closes.
    */
   async stop(delayMs = 0): Promise<void> {
+    this.#phase = "stopping";
     const shutdown = this.#server?.shutdown(delayMs);
     this.#redundancyNodes?.dispose();
     this.#redundancyNodes = null;
@@ -262,7 +271,13 @@ export class PairServer {
     }
     this.#mirror = this.#mirror ? mergeMirrors(this.#mirror, mirror) : mirror;
     // The gateway's own namespace comes after the mirrored ones: installed with the first mirror.
-    this.#redundancyNodes ??= installRedundancyNodes(server, this.client, this.#options.pair.name);
+    const set = this.#options.set;
+    this.#redundancyNodes ??= installRedundancyNodes(
+      server,
+      this.client,
+      this.#options.pair.name,
+      set ? { view: set } : undefined,
+    );
     this.#gatewayEvents ??= this.#raiseGatewayEvents(addressSpace);
     applyRolePermissions(addressSpace, this.#options.pair.security);
     this.#logger.info(
@@ -286,13 +301,30 @@ export class PairServer {
     return raiseGatewayEvents(namespace as Namespace, pairObject as UAObject, this.client, name);
   }
 
-  /** Server.ServiceLevel follows the pair: the active server's level, 1 while none is active. */
+  /**
+   * What Server.ServiceLevel shows: the pair's, the active server's level, 1 while none is active;
+   * in a set of gateway instances, this instance's rank (instance-service-level.ts).
+   */
+  get serviceLevel(): number {
+    const set = this.#options.set;
+    return set
+      ? instanceServiceLevel(this.phase, this.client.status(), set.selfIndex)
+      : pairServiceLevel(this.client.status());
+  }
+
   #bindServiceLevel(server: OPCUAServer): void {
     const node = server.engine.addressSpace?.findNode("i=2267") as UAVariable | null;
     node?.bindVariable(
-      { get: () => new Variant({ dataType: DataType.Byte, value: pairServiceLevel(this.client.status()) }) },
+      { get: () => new Variant({ dataType: DataType.Byte, value: this.serviceLevel }) },
       true,
     );
+  }
+
+  /** Running once the address space is served and the engine has decided (active or lost). */
+  get phase(): InstancePhase {
+    if (this.#phase === "stopping") return "stopping";
+    if (this.#mirror === null || this.client.status().state === "starting") return "starting";
+    return "running";
   }
 }
 

@@ -17,16 +17,26 @@ import {
   EnumRedundancySupport,
   type Namespace,
   type OPCUAServer,
-  RedundantServerDataType,
-  resolveNodeId,
   type UAObject,
   type UAVariable,
   Variant,
   VariantArrayType,
 } from "node-opcua";
 import { RedundancyError } from "../errors.ts";
-import { COMPUTED_SAMPLING_MS, installPairNodes, upstreamView } from "./diagnostics-nodes.ts";
+import { COMPUTED_SAMPLING_MS, installPairNodes } from "./diagnostics-nodes.ts";
 import type { PairControl } from "./pair-engine.ts";
+import type { PairSetView } from "./redundant-set.ts";
+import {
+  installUpstreamRedundancy,
+  presentNonTransparentSet,
+  redundantServers,
+  setTypeDefinition,
+} from "./set-redundancy-nodes.ts";
+
+/** This instance's redundant set for the pair (issue 19). */
+export interface InstanceSet {
+  view: PairSetView;
+}
 
 const SERVER_REDUNDANCY = "i=2296";
 const REDUNDANCY_SUPPORT = "i=3709";
@@ -48,6 +58,7 @@ export function installRedundancyNodes(
   server: OPCUAServer,
   client: PairControl,
   pairName: string,
+  set?: InstanceSet,
 ): { dispose(): void } {
   const addressSpace = server.engine.addressSpace;
   if (!addressSpace)
@@ -56,12 +67,17 @@ export function installRedundancyNodes(
       "installRedundancyNodes: the server is not initialized",
     );
   const namespace = addressSpace.registerNamespace(gatewayNamespaceUri(pairName));
-  const transparent = presentTransparentRedundancy(addressSpace, namespace, client);
-  let pair: { dispose(): void };
+  // In a set of gateway instances (issue 19), i=2296 describes the set of instances and the
+  // upstream pair's transparent view moves to <pair>.UpstreamRedundancy (set-redundancy-nodes.ts).
+  const presented = set
+    ? presentNonTransparentSet(addressSpace, set.view)
+    : presentTransparentRedundancy(addressSpace, namespace, client);
+  const parts: { dispose(): void }[] = [presented];
   try {
-    pair = installPairNodes(namespace, client, pairName);
+    parts.unshift(installPairNodes(namespace, client, pairName));
+    if (set) parts.unshift(installUpstreamRedundancy(namespace, client, pairName));
   } catch (error) {
-    transparent.dispose();
+    for (const part of parts) part.dispose();
     throw error;
   }
   let disposed = false;
@@ -69,8 +85,7 @@ export function installRedundancyNodes(
     dispose() {
       if (disposed) return;
       disposed = true;
-      pair.dispose();
-      transparent.dispose();
+      for (const part of parts) part.dispose();
     },
   };
 }
@@ -108,24 +123,7 @@ function presentTransparentRedundancy(
   const servers = redundantServerArray(addressSpace, namespace, serverRedundancy);
   const previousSampling = servers.node.minimumSamplingInterval;
   servers.node.minimumSamplingInterval = COMPUTED_SAMPLING_MS;
-  servers.node.bindVariable(
-    {
-      get: () =>
-        new Variant({
-          dataType: DataType.ExtensionObject,
-          arrayType: VariantArrayType.Array,
-          value: client.status().servers.map((s) => {
-            const view = upstreamView(s);
-            return new RedundantServerDataType({
-              serverId: s.url,
-              serviceLevel: view.serviceLevel,
-              serverState: view.serverState,
-            });
-          }),
-        }),
-    },
-    true,
-  );
+  servers.node.bindVariable({ get: () => redundantServers(client) }, true);
 
   return {
     dispose() {
@@ -159,11 +157,4 @@ function redundantServerArray(addressSpace: AddressSpace, namespace: Namespace, 
     arrayDimensions: [0],
   });
   return { node, added: true };
-}
-
-/** Moves `node`'s HasTypeDefinition from `from` to `to` (node-opcua caches it: the calls clear it). */
-function setTypeDefinition(node: UAObject, from: string, to: string): void {
-  if (node.typeDefinition.toString() !== resolveNodeId(from).toString()) return;
-  node.removeReference({ referenceType: "HasTypeDefinition", isForward: true, nodeId: from });
-  node.addReference({ referenceType: "HasTypeDefinition", isForward: true, nodeId: to });
 }

@@ -8,7 +8,7 @@ import type { PairConfig } from "../config/schema.ts";
  * OPC UA Bad status (BadTooManySessions, BadTooManySubscriptions, BadTooManyMonitoredItems,
  * BadTooManyOperations, BadRequestTooLarge), never a crash. Security settings: src/security.
  */
-export function gatewayServerSettings(pair: PairConfig) {
+export function gatewayServerSettings(pair: PairConfig, applicationUri?: string) {
   const limits = pair.limits;
   const perRequest = limits.maxNodesPerRequest;
   return {
@@ -35,7 +35,8 @@ export function gatewayServerSettings(pair: PairConfig) {
     },
     transportSettings: { adjustTransportLimits: messageSizeLimit(limits.maxMessageSize) },
     serverInfo: {
-      applicationUri: `urn:${hostname()}:opcua-redundancy:${pair.name}`,
+      // In a set of gateway instances, the configured one (its entry in the peers' ServerUriArray).
+      applicationUri: applicationUri ?? `urn:${hostname()}:opcua-redundancy:${pair.name}`,
       productUri: "urn:opcua-redundancy:gateway",
       applicationName: { text: `opcua-redundancy ${pair.name}`, locale: "en" },
     },

@@ -22,6 +22,10 @@ export interface GatewayPairStatus extends PairStatus {
   addressSpace: "mirrored" | "pending";
   /** Whether the pair's servers are interchangeable (null until checked; see pair-check-at-start.ts). */
   pairCheck?: PairCheckSummary | null;
+  /** The ServiceLevel the pair's endpoint shows (Server.ServiceLevel, i=2267). */
+  serviceLevel: number;
+  /** `starting` until the address space is served and the engine decided, `stopping` from shutdown. */
+  phase: "starting" | "running" | "stopping";
 }
 
 /** What a reload did, pair by pair. */
@@ -59,6 +63,8 @@ export function statusDocument(pairs: readonly GatewayPairStatus[], storage: rea
       lastFailover: p.lastFailover,
       addressSpace: p.addressSpace,
       pairCheck: p.pairCheck ?? null,
+      serviceLevel: p.serviceLevel,
+      phase: p.phase,
       monitoredItems: p.monitoredItems,
       hotBufferOverflows: p.hotBufferOverflows,
       // Monitor-item results, when the engine reports them (issue 5).

@@ -201,8 +201,9 @@ export class RedundancyMachine {
     const activeRank = this.#ranks[active]!;
     const best = bestServer(this.#ranks);
     if (best === null || this.#ranks[best]! <= activeRank) return null;
-    // A server that is shutting down or not running cannot wait for the dwell time.
-    const urgent = activeRank <= Rank.notRunning;
+    // A server that is shutting down or not running cannot wait for the dwell time, nor one that
+    // announces Maintenance (ServiceLevel 0: a planned switch, e.g. a gateway instance stopping).
+    const urgent = activeRank <= Rank.notRunning || this.#facts[active]!.serviceLevel === 0;
     const dwellEnd = this.#lastSwitchAt + this.#options.minDwellMs;
     if (!urgent && now < dwellEnd) {
       this.#wake(dwellEnd);

@@ -170,6 +170,8 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
           failovers: status.pairs[0]!.failovers,
           lastFailover: status.pairs[0]!.lastFailover,
           addressSpace: "mirrored",
+          serviceLevel: 255,
+          phase: "running",
           monitoredItems: status.pairs[0]!.monitoredItems,
           hotBufferOverflows: 0,
           // null until the background pair check has run, then its result (pair-check-gateway.test.ts)

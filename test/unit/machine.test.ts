@@ -451,7 +451,7 @@ const TRIGGERS: { name: string; facts: ServerFacts; reason: SwitchReason; urgent
   { name: "communication loss", facts: DOWN, reason: "commLost", urgent: true },
   { name: "ServerState Shutdown", facts: NOT_RUNNING, reason: "serverState", urgent: true },
   { name: "ServerState Failed", facts: up({ serverState: "Failed" }), reason: "serverState", urgent: true },
-  { name: "ServiceLevel 0 (Maintenance)", facts: MAINTENANCE, reason: "serviceLevel", urgent: false },
+  { name: "ServiceLevel 0 (Maintenance)", facts: MAINTENANCE, reason: "serviceLevel", urgent: true },
   { name: "ServiceLevel 1 (NoData)", facts: up({ serviceLevel: 1 }), reason: "serviceLevel", urgent: false },
   { name: "ServiceLevel Degraded", facts: DEGRADED, reason: "serviceLevel", urgent: false },
   { name: "monitors failing", facts: MONITOR_FAILING, reason: "monitor", urgent: false },

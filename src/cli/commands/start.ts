@@ -1,18 +1,26 @@
 /**
- * `opcua-redundancy start --config FILE [--data-dir DIR]`: run the gateway.
+ * `opcua-redundancy start --config FILE [--data-dir DIR] [--instance NAME] [--only-pairs A,B]`: run
+ * the gateway (all the configuration's pairs, or this instance's share of them: see
+ * gateway/redundant-set.ts).
  * SIGHUP reloads the configuration file; SIGTERM and SIGINT shut down gracefully (downstream
  * clients see ServerState Shutdown for `shutdown.delayMs`, a second signal stops at once).
  */
 import { parseArgs } from "node:util";
 
-const usage = "Usage: opcua-redundancy start --config FILE [--data-dir DIR]\n";
+const usage =
+  "Usage: opcua-redundancy start --config FILE [--data-dir DIR] [--instance NAME] [--only-pairs A,B]\n";
 
 export async function run(args: string[]): Promise<number> {
-  let values: { config?: string; "data-dir"?: string };
+  let values: { config?: string; "data-dir"?: string; instance?: string; "only-pairs"?: string };
   try {
     ({ values } = parseArgs({
       args,
-      options: { config: { type: "string" }, "data-dir": { type: "string" } },
+      options: {
+        config: { type: "string" },
+        "data-dir": { type: "string" },
+        instance: { type: "string" },
+        "only-pairs": { type: "string" },
+      },
     }));
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
@@ -37,7 +45,28 @@ export async function run(args: string[]): Promise<number> {
   const { RedundancyError } = await import("../../errors.ts");
   const logger = createLogger({ level: config.logLevel });
   routeNodeOpcuaLogs(logger);
-  const gateway = new Gateway({ config, logger, dataDir: values["data-dir"], configFile: values.config });
+  const onlyPairs = values["only-pairs"]
+    ?.split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+  if (onlyPairs?.length === 0) {
+    process.stderr.write(`--only-pairs: expected pair names separated by commas\n${usage}`);
+    return 64;
+  }
+  let gateway: InstanceType<typeof Gateway>;
+  try {
+    gateway = new Gateway({
+      config,
+      logger,
+      dataDir: values["data-dir"],
+      configFile: values.config,
+      instance: { name: values.instance, onlyPairs },
+    });
+  } catch (error) {
+    if (!(error instanceof RedundancyError)) throw error;
+    process.stderr.write(`${values.config}: ${error.message}\n`);
+    return 78;
+  }
   try {
     await gateway.start();
   } catch (error) {
