@@ -101,7 +101,7 @@ test("options: the full run asks for ≥ 5 reps and every fault; --quick is smal
   assert.equal(full.faults.length, 7);
   assert.deepEqual(full.modes, ["cold", "warm", "hot"]);
   assert.deepEqual(full.sizes, [1000, 10_000, 50_000]);
-  assert.deepEqual(full.scaleSizes, [10_000, 50_000, 100_000]);
+  assert.deepEqual(full.scaleSizes, [10_000, 50_000, 100_000, 300_000]);
   assert.equal(full.failoverTickMs, 10);
   const quick = parseRunOptions(["--quick"], "/tmp/latest.json");
   assert.equal(quick.reps, 1);
