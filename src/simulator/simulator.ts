@@ -16,6 +16,7 @@ import {
 import { RedundancyError } from "../errors.ts";
 import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "./address-space.ts";
 import { type BulkNodes, buildBulkNodes } from "./bulk.ts";
+import { buildCustomTypes, type CustomTypeNodes } from "./custom-types.ts";
 import { buildExtraNamespaces, type NamespaceOrder } from "./namespaces.ts";
 import { createSimulatorCertificateManagers } from "./pki.ts";
 import { type SimulatorSecurity, simulatorSecurityOptions } from "./security.ts";
@@ -129,6 +130,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
   private nodes!: SimulationNodes;
   private standard!: StandardNodes;
   private bulk: BulkNodes | undefined;
+  private custom: CustomTypeNodes | undefined;
 
   constructor(
     private readonly server: OPCUAServer,
@@ -157,6 +159,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
       typeof buildExtraNamespaces
     >[1];
     buildExtraNamespaces(addressSpace, folder, this.namespaceOrder);
+    this.custom = await buildCustomTypes(addressSpace, folder);
     this.standard = bindStandardNodes(this.server.engine, this.nodes.serviceLevel.get());
     if (!this.advertiseLimits) hideOperationLimits(addressSpace);
     if (this.bulkCount > 0) this.bulk = buildBulkNodes(addressSpace, this.bulkCount);
@@ -239,6 +242,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
         tick.timestamp,
       );
       this.bulk?.publish(tick.counter, tick.timestamp);
+      this.custom?.publish(tick.counter, tick.timestamp);
     }
   }
 }
