@@ -15,7 +15,8 @@ export type ErrorCode =
   | "ERR_MAIL"
   | "ERR_UNKNOWN_PAIR"
   | "ERR_RELOAD"
-  | "ERR_SIMULATOR";
+  | "ERR_SIMULATOR"
+  | "ERR_UNSUPPORTED_VALUE";
 
 export class RedundancyError extends Error {
   readonly code: ErrorCode;

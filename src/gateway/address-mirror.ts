@@ -18,6 +18,7 @@ import {
   type UAVariable,
   type UAVariableType,
 } from "node-opcua";
+import { addEncodings, setDefinition } from "./datatype-mirror.ts";
 import type { NamespaceMap } from "./namespace-map.ts";
 import type { AddressSnapshot, ArgumentSpec, SnapshotNode, SnapshotReference } from "./snapshot.ts";
 
@@ -191,9 +192,16 @@ function buildNode(
         arrayDimensions: node.arrayDimensions ?? null,
       });
       return;
-    case "DataType":
-      namespace.createDataType({ ...common, isAbstract: node.isAbstract ?? false, subtypeOf: parent.nodeId });
+    case "DataType": {
+      const dataType = namespace.createDataType({
+        ...common,
+        isAbstract: node.isAbstract ?? false,
+        subtypeOf: parent.nodeId,
+      });
+      addEncodings(addressSpace, dataType, node.encodings ?? [], map);
+      if (node.dataTypeDefinition) setDefinition(addressSpace, dataType, node.dataTypeDefinition, map);
       return;
+    }
     case "ReferenceType":
       namespace.addReferenceType({
         ...common,

@@ -21,6 +21,7 @@ import { pkiStoreFolder } from "../security/gateway-pki.ts";
 import { applyRolePermissions } from "../security/roles.ts";
 import { QuotaOpcUaServer } from "../security/session-quota.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
+import { registerDataTypes } from "./datatype-mirror.ts";
 import { forwardHistoryRead } from "./history-forwarding.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
@@ -31,6 +32,7 @@ import { gatewayServerSettings } from "./server-settings.ts";
 import { pairServiceLevel } from "./service-level.ts";
 import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
 import { loadSnapshot, saveSnapshot } from "./snapshot-cache.ts";
+import { StructureCodec } from "./structure-values.ts";
 import { bindMirroredVariable } from "./variable-binding.ts";
 
 export interface PairServerOptions {
@@ -205,7 +207,17 @@ export class PairServer {
       addressSpace.registerNamespace(uri);
     const map = new NamespaceMap(snapshot.namespaceUris, downstreamUris());
     const mirror = await buildMirror(addressSpace, snapshot, map);
-    const remap = map.valueRemap();
+    await registerDataTypes(addressSpace).catch((error: unknown) =>
+      this.#logger.warn({ err: error }, "cannot build codecs for the mirrored DataTypes"),
+    );
+    const identical = map.identical;
+    const remap = map.valueRemap(
+      new StructureCodec(
+        addressSpace,
+        identical ? null : map.downstreamOf,
+        identical ? null : map.upstreamOf,
+      ),
+    );
     for (const { variable, upstreamNodeId } of mirror.variables.values()) {
       bindMirroredVariable(
         variable,
@@ -213,6 +225,11 @@ export class PairServer {
         this.client,
         { isMonitored: () => this.#hooks.isMonitored(variable) },
         remap,
+        (reason) =>
+          this.#logger.warn(
+            { nodeId: variable.nodeId.toString(), reason },
+            "value not representable downstream: answered BadDataTypeIdUnknown",
+          ),
       );
     }
     for (const { method, upstreamObjectId, upstreamMethodId } of mirror.methods.values()) {

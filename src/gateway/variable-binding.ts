@@ -66,7 +66,17 @@ function acceptable(variable: UAVariable, value: Variant): boolean {
 export function pushValue(variable: UAVariable, dataValue: DataValue): void {
   pushCounts.set(variable, (pushCounts.get(variable) ?? 0) + 1);
   const sourceTimestamp = dataValue.sourceTimestamp ?? undefined;
-  const value = remapOf(variable).toDownstream(dataValue.value);
+  let value: Variant;
+  try {
+    value = remapOf(variable).toDownstream(dataValue.value);
+  } catch (error) {
+    variable.setValueFromSource(
+      { dataType: DataType.Null },
+      unrepresentable(variable, error),
+      sourceTimestamp,
+    );
+    return;
+  }
   if (acceptable(variable, value)) {
     try {
       variable.setValueFromSource(value, dataValue.statusCode, sourceTimestamp);
@@ -81,7 +91,12 @@ export function pushValue(variable: UAVariable, dataValue: DataValue): void {
 /** The cache entry for an upstream read result: ServerTimestamp = when the gateway got it. */
 function fromUpstream(variable: UAVariable, dataValue: DataValue | undefined): DataValue {
   if (!dataValue) return failed(StatusCodes.BadInternalError);
-  const value = remapOf(variable).toDownstream(dataValue.value);
+  let value: Variant;
+  try {
+    value = remapOf(variable).toDownstream(dataValue.value);
+  } catch (error) {
+    return failed(unrepresentable(variable, error));
+  }
   if (!acceptable(variable, value)) return failed(StatusCodes.BadTypeMismatch);
   // the gateway's clock, not the upstream's: asyncRefresh compares it with (now - maxAge), and an
   // upstream clock running ahead would otherwise make a stale cache look fresh
@@ -93,6 +108,21 @@ function fromUpstream(variable: UAVariable, dataValue: DataValue | undefined): D
     serverTimestamp: new Date(),
     serverPicoseconds: 0,
   });
+}
+
+/** Who hears of a value the gateway cannot represent (the pair's log), once per variable and reason. */
+const reporters = new WeakMap<UAVariable, (reason: string) => void>();
+const reported = new WeakMap<UAVariable, string>();
+
+/** The Bad status for a value the remap refused (BadDataTypeIdUnknown), reported once per reason. */
+function unrepresentable(variable: UAVariable, error: unknown): StatusCode {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (reported.get(variable) !== reason) {
+    reported.set(variable, reason);
+    reporters.get(variable)?.(reason);
+  }
+  const status = statusCodeOf(error);
+  return status === StatusCodes.BadInternalError ? StatusCodes.BadDataTypeIdUnknown : status;
 }
 
 /** A written DataValue with its NodeId-valued data in the upstream's namespace indices. */
@@ -116,8 +146,10 @@ export function bindMirroredVariable(
   port: UpstreamPort,
   state: BindingState,
   remap: ValueRemap = IDENTITY_REMAP,
+  onUnrepresentable?: (reason: string) => void,
 ): void {
   remaps.set(variable, remap);
+  if (onUnrepresentable) reporters.set(variable, onUnrepresentable);
   /** The maxAge of the Read being served, seen by asyncRefresh (refreshFunc is not told). */
   let maxAge = 0;
   /** Set by a forwarded write: the next read must ask the upstream whatever maxAge says. */
@@ -165,13 +197,19 @@ export function bindMirroredVariable(
 
   const forward = async (dataValue: DataValue, indexRange: NumericRange | null): Promise<StatusCode> => {
     invalidated = true; // and again when done: a read may have run while the write was under way
+    let upstreamValue: DataValue;
+    try {
+      upstreamValue = toUpstreamValue(dataValue, remap);
+    } catch (error) {
+      return unrepresentable(variable, error);
+    }
     try {
       const [status] = await port.write([
         {
           nodeId: upstreamNodeId,
           attributeId: AttributeIds.Value,
           ...(indexRange && !indexRange.isEmpty() ? { indexRange } : {}),
-          value: toUpstreamValue(dataValue, remap),
+          value: upstreamValue,
         },
       ]);
       return status ?? StatusCodes.BadInternalError;
