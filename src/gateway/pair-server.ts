@@ -26,6 +26,7 @@ import { forwardHistoryRead } from "./history-forwarding.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
 import { NamespaceMap } from "./namespace-map.ts";
+import { presentUpstreamNamespace } from "./own-namespace.ts";
 import { PairEngine } from "./pair-engine.ts";
 import { installRedundancyNodes } from "./redundancy-nodes.ts";
 import { gatewayServerSettings } from "./server-settings.ts";
@@ -202,6 +203,11 @@ export class PairServer {
     const server = this.#server;
     if (!server?.engine.addressSpace) return;
     const addressSpace = server.engine.addressSpace;
+    if (!presentUpstreamNamespace(addressSpace, snapshot.namespaceUris[1]))
+      this.#logger.warn(
+        { uri: snapshot.namespaceUris[1], own: addressSpace.getOwnNamespace().namespaceUri },
+        "the upstream's own namespace URI cannot be presented at index 1: nsu= addressing of index 1 will not find it",
+      );
     const downstreamUris = () => addressSpace.getNamespaceArray().map((ns) => ns.namespaceUri);
     for (const uri of NamespaceMap.missing(snapshot.namespaceUris, downstreamUris()))
       addressSpace.registerNamespace(uri);
