@@ -35,6 +35,8 @@ export interface MirrorIndex {
   /** By downstream NodeId string. */
   variables: Map<string, MirroredVariable>;
   methods: Map<string, MirroredMethod>;
+  /** Every mirrored node: downstream NodeId string → upstream NodeId. */
+  nodes: Map<string, NodeId>;
   /** Snapshot nodes that could not be built, with why. */
   skipped: { nodeId: string; reason: string }[];
 }
@@ -49,12 +51,13 @@ export async function buildMirror(
   snapshot: AddressSnapshot,
   map: NamespaceMap,
 ): Promise<MirrorIndex> {
-  const index: MirrorIndex = { variables: new Map(), methods: new Map(), skipped: [] };
+  const index: MirrorIndex = { variables: new Map(), methods: new Map(), nodes: new Map(), skipped: [] };
   const skip = (nodeId: string, error: unknown) => index.skipped.push({ nodeId, reason: reasonOf(error) });
   for (const [i, node] of snapshot.nodes.entries()) {
     if (i > 0 && i % CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
     try {
       buildNode(addressSpace, node, map, index);
+      index.nodes.set(map.toDownstream(node.nodeId).toString(), resolveNodeId(node.nodeId));
     } catch (error) {
       skip(node.nodeId, error);
     }
@@ -237,8 +240,9 @@ function buildNode(
         arrayDimensions: node.arrayDimensions ?? null,
         accessLevel: node.accessLevel ?? 1,
         userAccessLevel: node.userAccessLevel ?? node.accessLevel ?? 1,
-        // 0 lets downstream items be exception-based: every value pushed from upstream is seen.
-        minimumSamplingInterval: 0,
+        // as the upstream has it: a downstream item is revised as it would be directly (0, the
+        // simulator's Counter, keeps items exception-based: every value pushed from upstream is seen)
+        minimumSamplingInterval: node.minimumSamplingInterval ?? 0,
         historizing: node.historizing ?? false,
       });
       ensureModellingRule(variable, node.modellingRule);

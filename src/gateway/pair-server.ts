@@ -21,6 +21,7 @@ import { pkiStoreFolder } from "../security/gateway-pki.ts";
 import { applyRolePermissions } from "../security/roles.ts";
 import { QuotaOpcUaServer } from "../security/session-quota.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
+import { forwardAttributeWrites, type WriteAccessor } from "./attribute-writes.ts";
 import { registerDataTypes } from "./datatype-mirror.ts";
 import { forwardHistoryRead } from "./history-forwarding.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
@@ -34,6 +35,7 @@ import { pairServiceLevel } from "./service-level.ts";
 import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
 import { loadSnapshot, saveSnapshot } from "./snapshot-cache.ts";
 import { StructureCodec } from "./structure-values.ts";
+import type { ValueRemap } from "./value-remap.ts";
 import { bindMirroredVariable } from "./variable-binding.ts";
 
 export interface PairServerOptions {
@@ -55,6 +57,8 @@ export class PairServer {
   #mirror: MirrorIndex | null = null;
   #mirroring: Promise<void> | null = null;
   #redundancyNodes: { dispose(): void } | null = null;
+  /** NodeId-valued data and structures between the upstream and the gateway (set by each install). */
+  #remap: ValueRemap | null = null;
 
   constructor(options: PairServerOptions) {
     this.#options = options;
@@ -121,6 +125,17 @@ export class PairServer {
       (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
       this.client,
     );
+    const accessor = server.engine.addressSpaceAccessor as unknown as WriteAccessor | null;
+    if (accessor)
+      forwardAttributeWrites(
+        accessor,
+        (nodeId) => {
+          const upstreamNodeId = this.#mirror?.nodes.get(nodeId.toString());
+          return upstreamNodeId && this.#remap ? { upstreamNodeId, remap: this.#remap } : undefined;
+        },
+        (nodeId) => server.engine.addressSpace?.findNode(nodeId) ?? null,
+        this.client,
+      );
     const cached = this.#options.cacheFile ? await loadSnapshot(this.#options.cacheFile) : undefined;
     if (cached) await this.#install(cached, "cache");
     await server.start();
@@ -224,6 +239,7 @@ export class PairServer {
         identical ? null : map.upstreamOf,
       ),
     );
+    this.#remap = remap;
     for (const { variable, upstreamNodeId } of mirror.variables.values()) {
       bindMirroredVariable(
         variable,
@@ -269,6 +285,7 @@ export class PairServer {
 
 /** Nodes built by a later install join the index (an install skips the nodes that already exist). */
 function mergeMirrors(existing: MirrorIndex, added: MirrorIndex): MirrorIndex {
+  for (const [id, entry] of added.nodes) existing.nodes.set(id, entry);
   for (const [id, entry] of added.variables) existing.variables.set(id, entry);
   for (const [id, entry] of added.methods) existing.methods.set(id, entry);
   existing.skipped.push(...added.skipped);
