@@ -17,6 +17,7 @@ import { RedundancyError } from "../errors.ts";
 import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "./address-space.ts";
 import { type BulkNodes, buildBulkNodes } from "./bulk.ts";
 import { buildCustomTypes, type CustomTypeNodes } from "./custom-types.ts";
+import { buildDynamicNodes } from "./dynamic-nodes.ts";
 import { buildExtraNamespaces, type NamespaceOrder } from "./namespaces.ts";
 import { createSimulatorCertificateManagers } from "./pki.ts";
 import { type SimulatorSecurity, simulatorSecurityOptions } from "./security.ts";
@@ -160,6 +161,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     >[1];
     buildExtraNamespaces(addressSpace, folder, this.namespaceOrder);
     this.custom = await buildCustomTypes(addressSpace, folder);
+    buildDynamicNodes(addressSpace, folder);
     this.standard = bindStandardNodes(this.server.engine, this.nodes.serviceLevel.get());
     if (!this.advertiseLimits) hideOperationLimits(addressSpace);
     if (this.bulkCount > 0) this.bulk = buildBulkNodes(addressSpace, this.bulkCount);
