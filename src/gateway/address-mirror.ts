@@ -46,17 +46,24 @@ const HierarchicalReferences = "i=33";
 /** Nodes built between two turns of the event loop: a large mirror must not stall health checks. */
 const CHUNK = 500;
 
+/** Binds each new variable and method as soon as it is built: a node is never served unbound. */
+export interface MirrorBinder {
+  variable(entry: MirroredVariable): void;
+  method(entry: MirroredMethod): void;
+}
+
 export async function buildMirror(
   addressSpace: AddressSpace,
   snapshot: AddressSnapshot,
   map: NamespaceMap,
+  binder?: MirrorBinder,
 ): Promise<MirrorIndex> {
   const index: MirrorIndex = { variables: new Map(), methods: new Map(), nodes: new Map(), skipped: [] };
   const skip = (nodeId: string, error: unknown) => index.skipped.push({ nodeId, reason: reasonOf(error) });
   for (const [i, node] of snapshot.nodes.entries()) {
     if (i > 0 && i % CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
     try {
-      buildNode(addressSpace, node, map, index);
+      buildNode(addressSpace, node, map, index, binder);
       index.nodes.set(map.toDownstream(node.nodeId).toString(), resolveNodeId(node.nodeId));
     } catch (error) {
       skip(node.nodeId, error);
@@ -151,6 +158,7 @@ function buildNode(
   node: SnapshotNode,
   map: NamespaceMap,
   index: MirrorIndex,
+  binder: MirrorBinder | undefined,
 ): void {
   const nodeId = map.toDownstream(node.nodeId);
   if (addressSpace.findNode(nodeId)) return; // reached twice (several parents)
@@ -247,7 +255,9 @@ function buildNode(
       });
       ensureModellingRule(variable, node.modellingRule);
       link(variable);
-      index.variables.set(nodeId.toString(), { variable, upstreamNodeId: resolveNodeId(node.nodeId) });
+      const entry = { variable, upstreamNodeId: resolveNodeId(node.nodeId) };
+      index.variables.set(nodeId.toString(), entry);
+      binder?.variable(entry);
       return;
     }
     case "Method": {
@@ -262,11 +272,13 @@ function buildNode(
       ensureModellingRule(method, node.modellingRule);
       // addMethod makes the HasComponent reference itself.
       if (!option?.componentOf) link(method);
-      index.methods.set(nodeId.toString(), {
+      const entry = {
         method,
         upstreamObjectId: resolveNodeId(node.parent),
         upstreamMethodId: resolveNodeId(node.nodeId),
-      });
+      };
+      index.methods.set(nodeId.toString(), entry);
+      binder?.method(entry);
     }
   }
 }

@@ -53,6 +53,8 @@ export interface MonitoredItemHooks {
   isMonitored(variable: UAVariable): boolean;
   /** Number of variables with an upstream monitor (for diagnostics and tests). */
   readonly size: number;
+  /** Stops the upstream monitor of a variable that is removed (its downstream items stay, Bad). */
+  forget(variable: UAVariable): void;
   /** Stops every upstream monitor (server shutdown). */
   close(): void;
 }
@@ -167,6 +169,13 @@ export function createMonitoredItemHooks(
     isMonitored: (variable) => entries.get(variable)?.settled === true,
     get size() {
       return entries.size;
+    },
+    forget: (variable) => {
+      const entry = entries.get(variable);
+      if (!entry) return;
+      entries.delete(variable);
+      for (const item of entry.items) owners.delete(item);
+      entry.handle?.stop();
     },
     close: () => {
       closed = true;

@@ -25,6 +25,7 @@ import { forwardAttributeWrites, type WriteAccessor } from "./attribute-writes.t
 import { registerDataTypes } from "./datatype-mirror.ts";
 import { forwardHistoryRead } from "./history-forwarding.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
+import { ModelFollower } from "./model-changes.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
 import { NamespaceMap } from "./namespace-map.ts";
 import { presentUpstreamNamespace } from "./own-namespace.ts";
@@ -59,6 +60,9 @@ export class PairServer {
   #redundancyNodes: { dispose(): void } | null = null;
   /** NodeId-valued data and structures between the upstream and the gateway (set by each install). */
   #remap: ValueRemap | null = null;
+  /** The snapshot and namespace map the mirror was last built from (for model changes). */
+  #built: { snapshot: AddressSnapshot; map: NamespaceMap } | null = null;
+  readonly #follower: ModelFollower;
 
   constructor(options: PairServerOptions) {
     this.#options = options;
@@ -69,6 +73,25 @@ export class PairServer {
       this.client,
       { logger: this.#logger },
     );
+    this.#follower = new ModelFollower(
+      {
+        addressSpace: () => this.addressSpace,
+        current: () => (this.#built && this.#mirror ? { ...this.#built, mirror: this.#mirror } : null),
+        install: async (snapshot, source) => {
+          await this.#install(snapshot, source);
+          if (this.#options.cacheFile) await saveSnapshot(this.#options.cacheFile, snapshot);
+        },
+        forget: (variable) => this.#hooks.forget(variable),
+      },
+      this.client,
+      this.#logger,
+      options.pair.addressSpace.rebrowseMs,
+    );
+  }
+
+  /** Follows the upstream's address-space changes (for tests and the benchmark). */
+  get modelChanges(): ModelFollower {
+    return this.#follower;
   }
 
   /** The engine for a pair configuration (at start, and when a reload changes the servers). */
@@ -173,6 +196,7 @@ export class PairServer {
    * SecondsTillShutdown counting down (node-opcua's shutdown(timeout)), then the endpoint closes.
    */
   async stop(delayMs = 0): Promise<void> {
+    this.#follower.stop();
     const shutdown = this.#server?.shutdown(delayMs);
     this.#redundancyNodes?.dispose();
     this.#redundancyNodes = null;
@@ -200,10 +224,12 @@ export class PairServer {
           { nodes: snapshot.nodes.length, ms: Date.now() - started },
           "upstream address space read",
         );
-        // over a mirror from the cache, this adds what the upstream has gained since (nodes it lost
-        // stay until the next start)
-        await this.#install(snapshot, "upstream");
+        // over a mirror from the cache, the difference is applied like any model change
+        const report = this.#built ? await this.#follower.apply(snapshot, "upstream after the cache") : null;
+        if (report) this.#logger.info(report, "mirror from the cache brought up to date");
+        else await this.#install(snapshot, "upstream");
         if (this.#options.cacheFile) await saveSnapshot(this.#options.cacheFile, snapshot);
+        this.#follower.start();
       })
       .catch((error: unknown) => {
         this.#logger.warn(
@@ -227,10 +253,7 @@ export class PairServer {
     for (const uri of NamespaceMap.missing(snapshot.namespaceUris, downstreamUris()))
       addressSpace.registerNamespace(uri);
     const map = new NamespaceMap(snapshot.namespaceUris, downstreamUris());
-    const mirror = await buildMirror(addressSpace, snapshot, map);
-    await registerDataTypes(addressSpace).catch((error: unknown) =>
-      this.#logger.warn({ err: error }, "cannot build codecs for the mirrored DataTypes"),
-    );
+    this.#built = { snapshot, map };
     const identical = map.identical;
     const remap = map.valueRemap(
       new StructureCodec(
@@ -240,23 +263,30 @@ export class PairServer {
       ),
     );
     this.#remap = remap;
-    for (const { variable, upstreamNodeId } of mirror.variables.values()) {
-      bindMirroredVariable(
-        variable,
-        upstreamNodeId,
-        this.client,
-        { isMonitored: () => this.#hooks.isMonitored(variable) },
-        remap,
-        (reason) =>
-          this.#logger.warn(
-            { nodeId: variable.nodeId.toString(), reason },
-            "value not representable downstream: answered BadDataTypeIdUnknown",
-          ),
-      );
-    }
-    for (const { method, upstreamObjectId, upstreamMethodId } of mirror.methods.values()) {
-      bindMirroredMethod(method, upstreamObjectId, upstreamMethodId, this.client, remap);
-    }
+    const mirror = await buildMirror(addressSpace, snapshot, map, {
+      variable: ({ variable, upstreamNodeId }) => {
+        // resolvable by monitored items at once (a large install takes several turns)
+        this.#mirror?.variables.set(variable.nodeId.toString(), { variable, upstreamNodeId });
+        bindMirroredVariable(
+          variable,
+          upstreamNodeId,
+          this.client,
+          { isMonitored: () => this.#hooks.isMonitored(variable) },
+          remap,
+          (reason) =>
+            this.#logger.warn(
+              { nodeId: variable.nodeId.toString(), reason },
+              "value not representable downstream: answered BadDataTypeIdUnknown",
+            ),
+        );
+      },
+      method: ({ method, upstreamObjectId, upstreamMethodId }) =>
+        bindMirroredMethod(method, upstreamObjectId, upstreamMethodId, this.client, remap),
+    });
+    // the codecs of new DataTypes (until they exist, a value of such a type is answered Bad)
+    await registerDataTypes(addressSpace).catch((error: unknown) =>
+      this.#logger.warn({ err: error }, "cannot build codecs for the mirrored DataTypes"),
+    );
     this.#mirror = this.#mirror ? mergeMirrors(this.#mirror, mirror) : mirror;
     // The gateway's own namespace comes after the mirrored ones: installed with the first mirror.
     this.#redundancyNodes ??= installRedundancyNodes(server, this.client, this.#options.pair.name);
