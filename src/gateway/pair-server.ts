@@ -284,6 +284,7 @@ export class PairServer {
         bindMirroredMethod(method, upstreamObjectId, upstreamMethodId, this.client, remap),
     });
     // the codecs of new DataTypes (until they exist, a value of such a type is answered Bad)
+    const codecsStarted = Date.now();
     await registerDataTypes(addressSpace).catch((error: unknown) =>
       this.#logger.warn({ err: error }, "cannot build codecs for the mirrored DataTypes"),
     );
@@ -297,6 +298,7 @@ export class PairServer {
         variables: mirror.variables.size,
         methods: mirror.methods.size,
         skipped: mirror.skipped.length,
+        codecsMs: Date.now() - codecsStarted,
       },
       "address space mirrored",
     );

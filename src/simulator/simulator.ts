@@ -39,6 +39,8 @@ export interface SimulatorOptions {
   name?: string;
   /** Extra Int32 variables ns=1;s=Bulk.<i>, all set to Counter at every tick (default 0). */
   bulk?: number;
+  /** Every 5th Bulk variable holds a Custom Point (ns=1;i=3001) with X = Counter (default false). */
+  bulkStructures?: boolean;
   /** Order of the extra namespaces alpha and beta (indices 2 and 3), see namespaces.ts (default normal). */
   namespaceOrder?: NamespaceOrder;
   /** Reverse Connect: dial this client listener (opc.tcp://host:port) and keep dialing when closed. */
@@ -140,6 +142,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     private readonly bulkCount = 0,
     private readonly namespaceOrder: NamespaceOrder = "normal",
     private readonly advertiseLimits = true,
+    private readonly bulkStructures = false,
   ) {
     super();
   }
@@ -164,7 +167,8 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     buildDynamicNodes(addressSpace, folder);
     this.standard = bindStandardNodes(this.server.engine, this.nodes.serviceLevel.get());
     if (!this.advertiseLimits) hideOperationLimits(addressSpace);
-    if (this.bulkCount > 0) this.bulk = buildBulkNodes(addressSpace, this.bulkCount);
+    if (this.bulkCount > 0)
+      this.bulk = buildBulkNodes(addressSpace, this.bulkCount, this.bulkStructures ? 5 : 0);
     this.publish();
     this.ticking = true;
     this.schedule();
@@ -311,6 +315,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     Math.max(0, Math.floor(options.bulk ?? 0)),
     options.namespaceOrder,
     options.advertiseLimits ?? true,
+    options.bulkStructures ?? false,
   );
   try {
     await simulator.start(host);
