@@ -153,3 +153,27 @@ test("1,000 nodes added upstream: applied in chunks, no failover", options, asyn
   assert.equal((await read(through.session, "ns=1;s=Dynamic.Var1002")).value.value, 1002);
   assert.equal(pair.status().failovers, failovers, "no failover while applying");
 });
+
+test("a failover to a server whose address space differs is a model change", options, async () => {
+  const secondary = await connectDownstream(rig.sims[1]!.endpointUrl);
+  try {
+    // the secondary has 2 dynamic nodes where the primary has ~1,000
+    const added = await secondary.session.call({
+      objectId: "ns=1;s=Dynamic",
+      methodId: "ns=1;s=Dynamic.AddNodes",
+      inputArguments: [{ dataType: DataType.UInt32, value: 2 }],
+    });
+    assert.equal(added.statusCode.name, "Good");
+  } finally {
+    await secondary.close();
+  }
+  await rig.sims[0]!.kill();
+  await waitFor(() => rig.gateway.pairs[0]!.status().activeIndex === 1, 20_000, "failover to the secondary");
+  await waitForAsync(
+    async () => (await children(through.session)).length === 2,
+    30_000,
+    "the secondary's 2 dynamic nodes downstream",
+  );
+  assert.equal((await read(through.session, "ns=1;s=Dynamic.Var1002")).statusCode.name, "BadNodeIdUnknown");
+  assert.equal((await read(through.session, "ns=1;s=Dynamic.Var1")).value.value, 1);
+});
