@@ -7,6 +7,7 @@
  * server that lost it must.
  */
 import {
+  type DataValue,
   HistoryReadRequest,
   HistoryReadResult,
   type HistoryReadValueId,
@@ -33,6 +34,8 @@ export function forwardHistoryRead(
   engine: HistoryEngine,
   resolve: (downstreamNodeId: NodeId) => HistoryTarget | undefined,
   port: UpstreamPort,
+  /** Each value of a result in the gateway's terms (NodeIds, structures), in place. */
+  toDownstream: (variable: UAVariable, dataValue: DataValue) => void = () => undefined,
 ): () => void {
   const own = engine.historyRead;
   engine.historyRead = async (context, request) => {
@@ -65,9 +68,13 @@ export function forwardHistoryRead(
           })
           .then(
             (answers) =>
-              forwarded.forEach(({ index }, k) => {
+              forwarded.forEach(({ index, target }, k) => {
+                const answer = answers[k];
+                const values = (answer?.historyData as { dataValues?: DataValue[] | null } | null)
+                  ?.dataValues;
+                for (const dataValue of values ?? []) toDownstream(target.variable, dataValue);
                 results[index] =
-                  answers[k] ?? new HistoryReadResult({ statusCode: StatusCodes.BadInternalError });
+                  answer ?? new HistoryReadResult({ statusCode: StatusCodes.BadInternalError });
               }),
             (error: unknown) => {
               const statusCode = statusCodeOf(error);

@@ -37,7 +37,7 @@ import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
 import { loadSnapshot, saveSnapshot } from "./snapshot-cache.ts";
 import { StructureCodec } from "./structure-values.ts";
 import type { ValueRemap } from "./value-remap.ts";
-import { bindMirroredVariable } from "./variable-binding.ts";
+import { bindMirroredVariable, valueToDownstream } from "./variable-binding.ts";
 
 export interface PairServerOptions {
   pair: PairConfig;
@@ -147,6 +147,7 @@ export class PairServer {
       server.engine,
       (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
       this.client,
+      valueToDownstream,
     );
     const accessor = server.engine.addressSpaceAccessor as unknown as WriteAccessor | null;
     if (accessor)

@@ -27,6 +27,7 @@ import {
   StatusCodes,
   type UAVariable,
   type Variant,
+  Variant as VariantClass,
 } from "node-opcua";
 import { statusCodeOf, type UpstreamPort } from "./upstream-port.ts";
 import { IDENTITY_REMAP, type ValueRemap } from "./value-remap.ts";
@@ -86,6 +87,19 @@ export function pushValue(variable: UAVariable, dataValue: DataValue): void {
     }
   }
   variable.setValueFromSource({ dataType: DataType.Null }, StatusCodes.BadTypeMismatch, sourceTimestamp);
+}
+
+/**
+ * An upstream value of `variable` in the gateway's terms (NodeIds, structures), for results the
+ * gateway passes on without storing (HistoryRead); a value it cannot represent becomes Bad.
+ */
+export function valueToDownstream(variable: UAVariable, dataValue: DataValue): void {
+  try {
+    dataValue.value = remapOf(variable).toDownstream(dataValue.value);
+  } catch (error) {
+    dataValue.statusCode = unrepresentable(variable, error);
+    dataValue.value = new VariantClass({ dataType: DataType.Null });
+  }
 }
 
 /** The cache entry for an upstream read result: ServerTimestamp = when the gateway got it. */

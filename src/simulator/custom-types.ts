@@ -10,6 +10,7 @@
  * `Custom.Scale(Point, Double) → Point` takes and returns a structure.
  */
 import {
+  AccessLevelFlag,
   type AddressSpace,
   coerceInt64,
   DataType,
@@ -182,6 +183,10 @@ export async function buildCustomTypes(
     alarms: variable("Alarms", alarms),
     percent: variable("Percent", percent),
   };
+  // Position keeps its recent values for HistoryRead of structures
+  vars.position.accessLevel |= AccessLevelFlag.HistoryRead;
+  vars.position.userAccessLevel = (vars.position.userAccessLevel ?? 0) | AccessLevelFlag.HistoryRead;
+  addressSpace.installHistoricalDataNode(vars.position, { maxOnlineValues: 1000 });
   const setpointNode = namespace.addVariable({
     componentOf: folder,
     nodeId: "s=Custom.Setpoint",
