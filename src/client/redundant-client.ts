@@ -172,6 +172,15 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     return this.#namespaces.uris;
   }
 
+  /**
+   * The active server's session (null while none is active), for a user's own subscriptions on it
+   * (the gateway's GeneralModelChangeEvent item): one session per server, never a second one.
+   */
+  activeSession(): ClientSession | null {
+    const active = this.#machine.active;
+    return active === null ? null : (this.#links[active]?.session ?? null);
+  }
+
   /** Connects the servers; resolves once a server is active or every server has failed once. */
   async start(): Promise<void> {
     if (this.#started) throw new RedundancyError("ERR_INVALID_ARGUMENT", "start() was called twice");

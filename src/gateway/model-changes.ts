@@ -1,6 +1,7 @@
 /**
  * Live upstream address-space changes (OPC UA Part 3 §9.32, Part 5 §6.4.32): the mirror follows
  * the upstream while the gateway runs. A change is noticed by
+ * - the upstream's GeneralModelChangeEvents (model-change-events.ts),
  * - the NodeVersion property of a mirrored node changing upstream (a server that has NodeVersion
  *   bumps it whenever references of the node change, and raises its GeneralModelChangeEvent then),
  * - a failover (the new active server's address space may differ),
@@ -23,6 +24,7 @@ import {
 import type { MonitorHandle } from "../client/types.ts";
 import type { Logger } from "../log.ts";
 import type { MirrorIndex } from "./address-mirror.ts";
+import { UpstreamModelEvents } from "./model-change-events.ts";
 import type { NamespaceMap } from "./namespace-map.ts";
 import type { PairEngine } from "./pair-engine.ts";
 import { type AddressSnapshot, type SnapshotNode, takeSnapshot } from "./snapshot.ts";
@@ -109,12 +111,19 @@ export class ModelFollower {
   readonly #onFailover = () => this.request("failover");
   /** Every applied change (for tests and the benchmark). */
   readonly applied: ModelChangeReport[] = [];
+  /** The upstream's GeneralModelChangeEvents (model-change-events.ts). */
+  readonly events: UpstreamModelEvents;
 
   constructor(host: ModelHost, engine: PairEngine, logger: Logger, rebrowseMs: number) {
     this.#host = host;
     this.#engine = engine;
     this.#logger = logger;
     this.#rebrowseMs = rebrowseMs;
+    this.events = new UpstreamModelEvents(
+      () => engine.activeSession(),
+      () => this.request("GeneralModelChangeEvent"),
+      logger,
+    );
   }
 
   /** After the first mirror from the upstream. */
@@ -123,10 +132,12 @@ export class ModelFollower {
     if (this.#rebrowseMs > 0)
       this.#interval = setInterval(() => this.request("periodic re-browse"), this.#rebrowseMs);
     this.#watchVersions();
+    this.events.start();
   }
 
   stop(): void {
     this.#stopped = true;
+    this.events.stop();
     this.#engine.off("failover", this.#onFailover);
     clearInterval(this.#interval);
     clearTimeout(this.#debounce);

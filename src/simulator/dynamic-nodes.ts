@@ -3,7 +3,9 @@
  * `ns=1;s=Dynamic` (with a NodeVersion property, so node-opcua bumps it and raises a
  * GeneralModelChangeEvent on every node added or removed below it) and its methods
  * `AddNodes(Count)` (Int32 variables `ns=1;s=Dynamic.Var<n>`, value n), `RemoveNodes(Count)` (the
- * newest first) and `SetDescription(Text)` (an attribute change without a reference change).
+ * newest first) and `SetDescription(Text)` (an attribute change without a reference change);
+ * `AddUnversioned(Count)` adds variables below `ns=1;s=Dynamic.Unversioned` (no NodeVersion) and
+ * raises the GeneralModelChangeEvent itself.
  */
 import {
   type AddressSpace,
@@ -13,6 +15,7 @@ import {
   StatusCodes,
   type UAObject,
   type Variant,
+  VariantArrayType,
 } from "node-opcua";
 
 /** At most this many nodes per AddNodes call (a test server, not a load generator). */
@@ -69,6 +72,42 @@ export function buildDynamicNodes(addressSpace: AddressSpace, simulation: UAObje
     if (!Number.isInteger(n) || n < 1 || n > live.length) return false;
     for (const nodeId of live.splice(live.length - n, n).reverse())
       addressSpace.deleteNode(resolveNodeId(nodeId));
+    return true;
+  });
+  // a folder without NodeVersion whose changes the server announces itself (as servers may)
+  const unversioned = namespace.addObject({
+    componentOf: folder,
+    nodeId: "s=Dynamic.Unversioned",
+    browseName: "Unversioned",
+    typeDefinition: "FolderType",
+  });
+  let hidden = 0;
+  method("AddUnversioned", { name: "Count", dataType: DataType.UInt32 }, (args) => {
+    const n = count(args);
+    if (!Number.isInteger(n) || n < 1 || n > MAX_PER_CALL) return false;
+    const changes = [];
+    for (let i = 0; i < n; i++, hidden++) {
+      const variable = namespace.addVariable({
+        componentOf: unversioned,
+        nodeId: `s=Dynamic.Unversioned.Var${hidden}`,
+        browseName: `Var${hidden}`,
+        dataType: "Int32",
+        accessLevel: "CurrentRead",
+        userAccessLevel: "CurrentRead",
+        minimumSamplingInterval: 0,
+      });
+      variable.setValueFromSource({ dataType: DataType.Int32, value: hidden }, StatusCodes.Good);
+      changes.push(
+        addressSpace.constructExtensionObject(resolveNodeId("i=877"), {
+          affected: variable.nodeId,
+          affectedType: resolveNodeId("i=63"),
+          verb: 1, // NodeAdded
+        }),
+      );
+    }
+    addressSpace.rootFolder.objects.server.raiseEvent("GeneralModelChangeEventType", {
+      changes: { dataType: DataType.ExtensionObject, arrayType: VariantArrayType.Array, value: changes },
+    });
     return true;
   });
   method("SetDescription", { name: "Text", dataType: DataType.String }, (args) => {

@@ -97,6 +97,26 @@ test("nodes added upstream appear downstream with a GeneralModelChangeEvent", op
     );
 });
 
+test(
+  "the upstream's own GeneralModelChangeEvent is followed (a folder without NodeVersion)",
+  options,
+  async () => {
+    const events = rig.gateway.pairs[0]!.modelChanges.events;
+    const before = events.received;
+    await callDirect("AddUnversioned", { dataType: DataType.UInt32, value: 2 });
+    await waitFor(
+      () => events.received > before,
+      10_000,
+      "the upstream's GeneralModelChangeEvent at the gateway",
+    );
+    await waitForAsync(
+      async () => (await read(through.session, "ns=1;s=Dynamic.Unversioned.Var1")).value.value === 1,
+      10_000,
+      "the announced node downstream",
+    );
+  },
+);
+
 test("a node removed upstream answers BadNodeIdUnknown, its monitored item too", options, async () => {
   const statuses: string[] = [];
   const item = await through.subscription.monitor(
