@@ -171,14 +171,9 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   get namespaceUris(): readonly string[] | null {
     return this.#namespaces.uris;
   }
-
-  /**
-   * The active server's session (null while none is active), for a user's own subscriptions on it
-   * (the gateway's GeneralModelChangeEvent item): one session per server, never a second one.
-   */
+  /** The active server's session, for own subscriptions on it (one session per server, no second). */
   activeSession(): ClientSession | null {
-    const active = this.#machine.active;
-    return active === null ? null : (this.#links[active]?.session ?? null);
+    return this.#links[this.#machine.active ?? -1]?.session ?? null;
   }
 
   /** Connects the servers; resolves once a server is active or every server has failed once. */
