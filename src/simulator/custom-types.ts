@@ -186,7 +186,7 @@ export async function buildCustomTypes(
   // Position keeps its recent values for HistoryRead of structures
   vars.position.accessLevel |= AccessLevelFlag.HistoryRead;
   vars.position.userAccessLevel = (vars.position.userAccessLevel ?? 0) | AccessLevelFlag.HistoryRead;
-  addressSpace.installHistoricalDataNode(vars.position, { maxOnlineValues: 1000 });
+  addressSpace.installHistoricalDataNode(vars.position, { maxOnlineValues: 10_000 });
   const setpointNode = namespace.addVariable({
     componentOf: folder,
     nodeId: "s=Custom.Setpoint",

@@ -98,7 +98,9 @@ const CHANGING = new Set([
 ]);
 
 function text(value: DataValue, changing = false): string {
-  if (changing) return `${value.statusCode.name} ${value.value.dataType} ${value.value.arrayType}`;
+  // a DateTime value moves by itself (a history archive's StartOfOnlineArchive as it rolls)
+  if (changing || value.value.dataType === DataType.DateTime)
+    return `${value.statusCode.name} ${value.value.dataType} ${value.value.arrayType}`;
   const v = value.value.value;
   const shown =
     v === null || v === undefined ? String(v) : typeof v === "object" ? JSON.stringify(v) : String(v);

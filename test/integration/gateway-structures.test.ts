@@ -168,7 +168,7 @@ test("Write and Call with structure values reach the upstream as a direct client
 });
 
 test("HistoryRead of a structure variable decodes through the gateway as directly", options, async () => {
-  // the last 10 s (at most 1,000 values are kept, 20 s at the rig's 20 ms tick), ending before now
+  // the last 10 s (at most 10,000 values are kept, 200 s at the rig's 20 ms tick), ending before now
   const end = new Date(Date.now() - 1000);
   const start = new Date(end.getTime() - 10_000);
   const history = async (session: ClientSession) => {
