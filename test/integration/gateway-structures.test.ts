@@ -12,9 +12,6 @@ import {
   type ClientSession,
   DataType,
   type DataValue,
-  type HistoryData,
-  HistoryReadRequest,
-  ReadRawModifiedDetails,
   resolveNodeId,
   TimestampsToReturn,
 } from "node-opcua";
@@ -165,39 +162,6 @@ test("Write and Call with structure values reach the upstream as a direct client
   const expected = { status: "Good", out: { type: "Point", x: 6, y: 15 } };
   assert.deepEqual(await call(direct.session), expected);
   assert.deepEqual(await call(through.session), expected);
-});
-
-test("HistoryRead of a structure variable decodes through the gateway as directly", options, async () => {
-  // the last 10 s (at most 10,000 values are kept, 200 s at the rig's 20 ms tick), ending before now
-  const end = new Date(Date.now() - 1000);
-  const start = new Date(end.getTime() - 10_000);
-  const history = async (session: ClientSession) => {
-    const response = await session.historyRead(
-      new HistoryReadRequest({
-        historyReadDetails: new ReadRawModifiedDetails({
-          isReadModified: false,
-          startTime: start,
-          endTime: end,
-          numValuesPerNode: 0,
-          returnBounds: false,
-        }),
-        timestampsToReturn: TimestampsToReturn.Source,
-        releaseContinuationPoints: false,
-        nodesToRead: [{ nodeId: "ns=1;s=Custom.Position" }],
-      }),
-    );
-    const result = response.results?.[0];
-    const values = (result?.historyData as HistoryData | null)?.dataValues ?? [];
-    return {
-      status: result?.statusCode.name,
-      values: values.map((dv) => [dv.statusCode.name, dv.sourceTimestamp?.getTime(), plain(dv.value.value)]),
-    };
-  };
-  const directly = await history(direct.session);
-  assert.equal(directly.status, "Good");
-  assert.ok(directly.values.length >= 10, `${directly.values.length} values in 10 s`);
-  assert.equal((directly.values[0]![2] as { type: string }).type, "Point");
-  assert.deepEqual(await history(through.session), directly);
 });
 
 /** Position.X is Counter: a recorder that checks it like the Counter (lost, duplicated, reordered). */
