@@ -25,7 +25,9 @@ export type ErrorCode =
   | "ERR_METHOD"
   | "ERR_INTERNAL"
   /** node-opcua lacks a private member this version relies on (see src/node-opcua-private.ts). */
-  | "ERR_NODE_OPCUA_INTERNALS";
+  | "ERR_NODE_OPCUA_INTERNALS"
+  /** A value the gateway cannot represent downstream (e.g. a structure without a definition). */
+  | "ERR_UNSUPPORTED_VALUE";
 
 export class RedundancyError extends Error {
   readonly code: ErrorCode;

@@ -197,6 +197,10 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   get namespaceUris(): readonly string[] | null {
     return this.#namespaces.uris;
   }
+  /** The active server's session, for own subscriptions on it (one session per server, no second). */
+  activeSession(): ClientSession | null {
+    return this.#links[this.#machine.active ?? -1]?.session ?? null;
+  }
 
   /** Connects the servers; resolves once a server is active or every server has failed once. */
   async start(): Promise<void> {

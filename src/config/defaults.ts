@@ -31,6 +31,7 @@ export const DEFAULTS = {
   reconnect: { initialDelayMs: 100, maxDelayMs: 2000 },
   hot: { bufferSize: 1000, itemSelection: "bestQuality" },
   ordering: { maxRegressionMs: 5000, clockStepMs: 1000 },
+  addressSpace: { rebrowseMs: 0 },
   diagnostics: { maxEvents: 10_000 },
   logLevel: "info",
 } as const;
@@ -39,6 +40,8 @@ export const LIMITS = {
   pairName: { maxLength: 64, pattern: /^[A-Za-z0-9_.-]+$/ },
   serversPerPair: { min: 1, max: 8 },
   statusQueryMinMs: 50,
+  /** A whole re-browse costs about 1 s per 10,000 nodes on the upstream (see README). */
+  rebrowseMinMs: 1000,
   monitorNoChangeMinMs: 10,
   publishingIntervalMinMs: 10,
   sessionTimeoutMinMs: 1000,

@@ -165,6 +165,17 @@ export const pairConfigSchema = z
       .prefault({}),
     security: security.pairSecuritySchema.prefault({}),
     limits: security.pairLimitsSchema.prefault({}),
+    /** Following the upstream's address-space changes (src/gateway/model-changes.ts). */
+    addressSpace: z
+      .strictObject({
+        /** Re-browse the whole upstream address space this often; 0 = only on NodeVersion changes and failovers. */
+        rebrowseMs: durationMs(0)
+          .refine((ms) => ms === 0 || ms >= LIMITS.rebrowseMinMs, {
+            message: `must be 0 (off) or at least ${LIMITS.rebrowseMinMs} ms`,
+          })
+          .default(D.addressSpace.rebrowseMs),
+      })
+      .prefault({}),
   })
   .superRefine(checkPair, { when: always })
   .superRefine(checkServerOverrides, { when: always });

@@ -18,6 +18,7 @@ import {
   type UAVariable,
   type UAVariableType,
 } from "node-opcua";
+import { addEncodings, setDefinition } from "./datatype-mirror.ts";
 import type { NamespaceMap } from "./namespace-map.ts";
 import type { AddressSnapshot, ArgumentSpec, SnapshotNode, SnapshotReference } from "./snapshot.ts";
 
@@ -34,6 +35,8 @@ export interface MirrorIndex {
   /** By downstream NodeId string. */
   variables: Map<string, MirroredVariable>;
   methods: Map<string, MirroredMethod>;
+  /** Every mirrored node: downstream NodeId string → upstream NodeId. */
+  nodes: Map<string, NodeId>;
   /** Snapshot nodes that could not be built, with why. */
   skipped: { nodeId: string; reason: string }[];
 }
@@ -43,17 +46,25 @@ const HierarchicalReferences = "i=33";
 /** Nodes built between two turns of the event loop: a large mirror must not stall health checks. */
 const CHUNK = 500;
 
+/** Binds each new variable and method as soon as it is built: a node is never served unbound. */
+export interface MirrorBinder {
+  variable(entry: MirroredVariable): void;
+  method(entry: MirroredMethod): void;
+}
+
 export async function buildMirror(
   addressSpace: AddressSpace,
   snapshot: AddressSnapshot,
   map: NamespaceMap,
+  binder?: MirrorBinder,
 ): Promise<MirrorIndex> {
-  const index: MirrorIndex = { variables: new Map(), methods: new Map(), skipped: [] };
+  const index: MirrorIndex = { variables: new Map(), methods: new Map(), nodes: new Map(), skipped: [] };
   const skip = (nodeId: string, error: unknown) => index.skipped.push({ nodeId, reason: reasonOf(error) });
   for (const [i, node] of snapshot.nodes.entries()) {
     if (i > 0 && i % CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
     try {
-      buildNode(addressSpace, node, map, index);
+      buildNode(addressSpace, node, map, index, binder);
+      index.nodes.set(map.toDownstream(node.nodeId).toString(), resolveNodeId(node.nodeId));
     } catch (error) {
       skip(node.nodeId, error);
     }
@@ -147,6 +158,7 @@ function buildNode(
   node: SnapshotNode,
   map: NamespaceMap,
   index: MirrorIndex,
+  binder: MirrorBinder | undefined,
 ): void {
   const nodeId = map.toDownstream(node.nodeId);
   if (addressSpace.findNode(nodeId)) return; // reached twice (several parents)
@@ -191,9 +203,16 @@ function buildNode(
         arrayDimensions: node.arrayDimensions ?? null,
       });
       return;
-    case "DataType":
-      namespace.createDataType({ ...common, isAbstract: node.isAbstract ?? false, subtypeOf: parent.nodeId });
+    case "DataType": {
+      const dataType = namespace.createDataType({
+        ...common,
+        isAbstract: node.isAbstract ?? false,
+        subtypeOf: parent.nodeId,
+      });
+      addEncodings(addressSpace, dataType, node.encodings ?? [], map);
+      if (node.dataTypeDefinition) setDefinition(addressSpace, dataType, node.dataTypeDefinition, map);
       return;
+    }
     case "ReferenceType":
       namespace.addReferenceType({
         ...common,
@@ -229,13 +248,16 @@ function buildNode(
         arrayDimensions: node.arrayDimensions ?? null,
         accessLevel: node.accessLevel ?? 1,
         userAccessLevel: node.userAccessLevel ?? node.accessLevel ?? 1,
-        // 0 lets downstream items be exception-based: every value pushed from upstream is seen.
-        minimumSamplingInterval: 0,
+        // as the upstream has it: a downstream item is revised as it would be directly (0, the
+        // simulator's Counter, keeps items exception-based: every value pushed from upstream is seen)
+        minimumSamplingInterval: node.minimumSamplingInterval ?? 0,
         historizing: node.historizing ?? false,
       });
       ensureModellingRule(variable, node.modellingRule);
       link(variable);
-      index.variables.set(nodeId.toString(), { variable, upstreamNodeId: resolveNodeId(node.nodeId) });
+      const entry = { variable, upstreamNodeId: resolveNodeId(node.nodeId) };
+      index.variables.set(nodeId.toString(), entry);
+      binder?.variable(entry);
       return;
     }
     case "Method": {
@@ -250,11 +272,13 @@ function buildNode(
       ensureModellingRule(method, node.modellingRule);
       // addMethod makes the HasComponent reference itself.
       if (!option?.componentOf) link(method);
-      index.methods.set(nodeId.toString(), {
+      const entry = {
         method,
         upstreamObjectId: resolveNodeId(node.parent),
         upstreamMethodId: resolveNodeId(node.nodeId),
-      });
+      };
+      index.methods.set(nodeId.toString(), entry);
+      binder?.method(entry);
     }
   }
 }

@@ -7,6 +7,7 @@
  * server that lost it must.
  */
 import {
+  type DataValue,
   HistoryReadRequest,
   HistoryReadResult,
   type HistoryReadValueId,
@@ -38,6 +39,8 @@ export function forwardHistoryRead(
     details(details: HistoryReadRequest["historyReadDetails"]): HistoryReadRequest["historyReadDetails"];
     result(result: HistoryReadResult): HistoryReadResult;
   } = { details: (d) => d, result: (r) => r },
+  /** Each value of a result in the gateway's terms (NodeIds, structures), in place. */
+  toDownstream: (variable: UAVariable, dataValue: DataValue) => void = () => undefined,
 ): () => void {
   const own = engine.historyRead;
   engine.historyRead = async (context, request) => {
@@ -70,8 +73,11 @@ export function forwardHistoryRead(
           })
           .then(
             (answers) =>
-              forwarded.forEach(({ index }, k) => {
+              forwarded.forEach(({ index, target }, k) => {
                 const answer = answers[k];
+                const values = (answer?.historyData as { dataValues?: DataValue[] | null } | null)
+                  ?.dataValues;
+                for (const dataValue of values ?? []) toDownstream(target.variable, dataValue);
                 results[index] = answer
                   ? remap.result(answer)
                   : new HistoryReadResult({ statusCode: StatusCodes.BadInternalError });

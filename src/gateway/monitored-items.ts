@@ -63,6 +63,8 @@ export interface MonitoredItemHooks {
   isMonitored(variable: UAVariable): boolean;
   /** Number of variables with an upstream monitor (for diagnostics and tests). */
   readonly size: number;
+  /** Stops the upstream monitor of a variable that is removed (its downstream items stay, Bad). */
+  forget(variable: UAVariable): void;
   /** Stops every upstream monitor (server shutdown). */
   close(): void;
 }
@@ -217,6 +219,15 @@ export function createMonitoredItemHooks(
     isMonitored: (variable) => entries.get(variable)?.settled === true,
     get size() {
       return entries.size;
+    },
+    forget: (variable) => {
+      const entry = entries.get(variable);
+      if (!entry) return;
+      entries.delete(variable);
+      // owners maps item → variable (no per-entry item set: memory at 100,000 items); a removed
+      // node is a model change, rare enough for one pass over them
+      if (entry.items > 0) for (const [item, owner] of owners) if (owner === variable) owners.delete(item);
+      entry.handle?.stop();
     },
     close: () => {
       closed = true;

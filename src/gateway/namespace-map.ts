@@ -1,5 +1,6 @@
 import { NodeId, type NodeIdLike, resolveNodeId } from "node-opcua";
-import { type ValueRemap, valueRemap } from "./value-remap.ts";
+import type { StructureCodec } from "./structure-values.ts";
+import { type IndexMap, type ValueRemap, valueRemap } from "./value-remap.ts";
 
 /**
  * Namespace indices between one upstream server and the gateway (DESIGN §5): 0 is the standard
@@ -30,15 +31,31 @@ export class NamespaceMap {
     return d;
   }
 
-  /** NodeId-valued data in both directions (indices outside the map are kept). */
-  valueRemap(): ValueRemap {
-    return valueRemap(
-      (u) => {
-        const d = this.#toDownstream[u];
-        return d === undefined || d < 0 ? undefined : d;
-      },
-      (d) => this.#toUpstream.get(d),
-    );
+  /** Whether every mirrored namespace has the same index on both sides (nothing to re-index). */
+  get identical(): boolean {
+    return this.#toDownstream.every((d, u) => d === u || d < 0);
+  }
+
+  /** Upstream index → downstream index (undefined: not mirrored). */
+  readonly downstreamOf: IndexMap = (u) => {
+    const d = this.#toDownstream[u];
+    return d === undefined || d < 0 ? undefined : d;
+  };
+
+  /** Downstream index → upstream index (undefined: not mirrored). */
+  readonly upstreamOf: IndexMap = (d) => this.#toUpstream.get(d);
+
+  /**
+   * NodeId-valued data in both directions (indices outside the map are kept); with `structures`,
+   * values of the server's own structured DataTypes too (see structure-values.ts).
+   */
+  valueRemap(structures?: StructureCodec): ValueRemap {
+    const ids = valueRemap(this.downstreamOf, this.upstreamOf);
+    if (!structures) return ids;
+    return {
+      toDownstream: (v) => structures.toDownstream(ids.toDownstream(v)),
+      toUpstream: (v) => structures.toUpstream(ids.toUpstream(v)),
+    };
   }
 
   toDownstream(nodeId: NodeIdLike): NodeId {

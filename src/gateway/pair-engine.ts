@@ -13,6 +13,7 @@ import type {
   BrowseResult,
   CallMethodRequestLike,
   CallMethodResult,
+  ClientSession,
   DataValue,
   EventFilter,
   HistoryReadRequestOptions,
@@ -97,6 +98,11 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
 
   get namespaceUris(): readonly string[] | null {
     return this.#client.namespaceUris;
+  }
+
+  /** The active server's session (see RedundantClient.activeSession). */
+  activeSession(): ClientSession | null {
+    return this.#client.activeSession();
   }
 
   start(): Promise<void> {

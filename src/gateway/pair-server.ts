@@ -25,15 +25,19 @@ import { anyoneCanLogIn, downstreamSecurityOptions } from "../security/downstrea
 import { pkiStoreFolder } from "../security/gateway-pki.ts";
 import { applyRolePermissions } from "../security/roles.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
+import { forwardAttributeWrites, type WriteAccessor } from "./attribute-writes.ts";
 import { bindConditionMethods } from "./condition-methods.ts";
+import { registerDataTypes } from "./datatype-mirror.ts";
 import { eventHistoryRemap, eventHistoryTarget } from "./event-history.ts";
 import { createEventForwarding, type EventForwarding } from "./event-items.ts";
 import { raiseGatewayEvents } from "./gateway-events.ts";
 import { forwardHistoryRead } from "./history-forwarding.ts";
 import { type InstancePhase, instanceServiceLevel } from "./instance-service-level.ts";
 import { bindMirroredMethod } from "./method-binding.ts";
+import { ModelFollower } from "./model-changes.ts";
 import { createMonitoredItemHooks, type MonitoredItemHooks } from "./monitored-items.ts";
 import { NamespaceMap } from "./namespace-map.ts";
+import { presentUpstreamNamespace } from "./own-namespace.ts";
 import { PairEngine } from "./pair-engine.ts";
 import { gatewayNamespaceUri, installRedundancyNodes } from "./redundancy-nodes.ts";
 import type { PairSetView } from "./redundant-set.ts";
@@ -43,7 +47,9 @@ import { SetMemberServer } from "./set-member-server.ts";
 import { type AddressSnapshot, takeSnapshot } from "./snapshot.ts";
 import { loadSnapshot, saveSnapshot } from "./snapshot-cache.ts";
 import type { StorageProblems } from "./storage-problems.ts";
-import { bindMirroredVariable } from "./variable-binding.ts";
+import { StructureCodec } from "./structure-values.ts";
+import type { ValueRemap } from "./value-remap.ts";
+import { bindMirroredVariable, valueToDownstream } from "./variable-binding.ts";
 
 export interface PairServerOptions {
   pair: PairConfig;
@@ -73,6 +79,11 @@ export class PairServer {
   #gatewayEvents: (() => void) | null = null;
   /** Starting and stopping are Maintenance for the clients of a set of gateway instances. */
   #phase: InstancePhase = "starting";
+  /** NodeId-valued data and structures between the upstream and the gateway (set by each install). */
+  #remap: ValueRemap | null = null;
+  /** The snapshot and namespace map the mirror was last built from (for model changes). */
+  #built: { snapshot: AddressSnapshot; map: NamespaceMap } | null = null;
+  readonly #follower: ModelFollower;
 
   constructor(options: PairServerOptions) {
     this.#options = options;
@@ -89,6 +100,25 @@ export class PairServer {
       port: this.client,
       logger: this.#logger,
     });
+    this.#follower = new ModelFollower(
+      {
+        addressSpace: () => this.addressSpace,
+        current: () => (this.#built && this.#mirror ? { ...this.#built, mirror: this.#mirror } : null),
+        install: async (snapshot, source) => {
+          await this.#install(snapshot, source);
+          await this.#saveCache(snapshot);
+        },
+        forget: (variable) => this.#hooks.forget(variable),
+      },
+      this.client,
+      this.#logger,
+      options.pair.addressSpace.rebrowseMs,
+    );
+  }
+
+  /** Follows the upstream's address-space changes (for tests and the benchmark). */
+  get modelChanges(): ModelFollower {
+    return this.#follower;
   }
 
   /** The engine for a pair configuration (at start, and when a reload changes the servers). */
@@ -159,7 +189,19 @@ export class PairServer {
         eventHistoryTarget(server.engine.addressSpace?.findNode(nodeId) ?? null, nodeId, this.#namespaceMap),
       this.client,
       eventHistoryRemap(() => this.#namespaceMap),
+      valueToDownstream,
     );
+    const accessor = server.engine.addressSpaceAccessor as unknown as WriteAccessor | null;
+    if (accessor)
+      forwardAttributeWrites(
+        accessor,
+        (nodeId) => {
+          const upstreamNodeId = this.#mirror?.nodes.get(nodeId.toString());
+          return upstreamNodeId && this.#remap ? { upstreamNodeId, remap: this.#remap } : undefined;
+        },
+        (nodeId) => server.engine.addressSpace?.findNode(nodeId) ?? null,
+        this.client,
+      );
     const cached = this.#options.cacheFile ? await loadSnapshot(this.#options.cacheFile) : undefined;
     if (cached) await this.#install(cached, "cache");
     await server.start();
@@ -198,6 +240,7 @@ export class PairServer {
    */
   async stop(delayMs = 0): Promise<void> {
     this.#phase = "stopping";
+    this.#follower.stop();
     const shutdown = this.#server?.shutdown(delayMs);
     this.#redundancyNodes?.dispose();
     this.#redundancyNodes = null;
@@ -228,14 +271,12 @@ export class PairServer {
           { nodes: snapshot.nodes.length, ms: Date.now() - started },
           "upstream address space read",
         );
-        // over a mirror from the cache, this adds what the upstream has gained since (nodes it lost
-        // stay until the next start)
-        await this.#install(snapshot, "upstream");
-        const cache = this.#options.cacheFile;
-        const save = cache ? () => saveSnapshot(cache, snapshot) : null;
-        if (cache && save)
-          await (this.#options.storage?.write("addressSpaceCache", this.#options.pair.name, cache, save) ??
-            save());
+        // over a mirror from the cache, the difference is applied like any model change
+        const report = this.#built ? await this.#follower.apply(snapshot, "upstream after the cache") : null;
+        if (report) this.#logger.info(report, "mirror from the cache brought up to date");
+        else await this.#install(snapshot, "upstream");
+        await this.#saveCache(snapshot);
+        this.#follower.start();
       })
       .catch((error: unknown) => {
         this.#logger.warn(
@@ -246,29 +287,63 @@ export class PairServer {
       });
   }
 
+  /** The address-space cache on disk; a write that fails is reported once (storage-problems.ts). */
+  async #saveCache(snapshot: AddressSnapshot): Promise<void> {
+    const cache = this.#options.cacheFile;
+    if (!cache) return;
+    const save = () => saveSnapshot(cache, snapshot);
+    await (this.#options.storage?.write("addressSpaceCache", this.#options.pair.name, cache, save) ?? save());
+  }
+
   async #install(snapshot: AddressSnapshot, source: string): Promise<void> {
     const server = this.#server;
     if (!server?.engine.addressSpace) return;
     const addressSpace = server.engine.addressSpace;
+    if (!presentUpstreamNamespace(addressSpace, snapshot.namespaceUris[1]))
+      this.#logger.warn(
+        { uri: snapshot.namespaceUris[1], own: addressSpace.getOwnNamespace().namespaceUri },
+        "the upstream's own namespace URI cannot be presented at index 1: nsu= addressing of index 1 will not find it",
+      );
     const downstreamUris = () => addressSpace.getNamespaceArray().map((ns) => ns.namespaceUri);
     for (const uri of NamespaceMap.missing(snapshot.namespaceUris, downstreamUris()))
       addressSpace.registerNamespace(uri);
     const map = new NamespaceMap(snapshot.namespaceUris, downstreamUris());
-    const mirror = await buildMirror(addressSpace, snapshot, map);
-    const remap = map.valueRemap();
+    this.#built = { snapshot, map };
+    const identical = map.identical;
+    const remap = map.valueRemap(
+      new StructureCodec(
+        addressSpace,
+        identical ? null : map.downstreamOf,
+        identical ? null : map.upstreamOf,
+      ),
+    );
+    this.#remap = remap;
     this.#namespaceMap = map;
-    for (const { variable, upstreamNodeId } of mirror.variables.values()) {
-      bindMirroredVariable(
-        variable,
-        upstreamNodeId,
-        this.client,
-        { isMonitored: () => this.#hooks.isMonitored(variable) },
-        remap,
-      );
-    }
-    for (const { method, upstreamObjectId, upstreamMethodId } of mirror.methods.values()) {
-      bindMirroredMethod(method, upstreamObjectId, upstreamMethodId, this.client, remap);
-    }
+    const mirror = await buildMirror(addressSpace, snapshot, map, {
+      variable: ({ variable, upstreamNodeId }) => {
+        // resolvable by monitored items at once (a large install takes several turns)
+        this.#mirror?.variables.set(variable.nodeId.toString(), { variable, upstreamNodeId });
+        bindMirroredVariable(
+          variable,
+          upstreamNodeId,
+          this.client,
+          { isMonitored: () => this.#hooks.isMonitored(variable) },
+          remap,
+          (reason) =>
+            this.#logger.warn(
+              { nodeId: variable.nodeId.toString(), reason },
+              "value not representable downstream: answered BadDataTypeIdUnknown",
+            ),
+        );
+      },
+      method: ({ method, upstreamObjectId, upstreamMethodId }) =>
+        bindMirroredMethod(method, upstreamObjectId, upstreamMethodId, this.client, remap),
+    });
+    // the codecs of new DataTypes (until they exist, a value of such a type is answered Bad)
+    const codecsStarted = Date.now();
+    await registerDataTypes(addressSpace).catch((error: unknown) =>
+      this.#logger.warn({ err: error }, "cannot build codecs for the mirrored DataTypes"),
+    );
     this.#mirror = this.#mirror ? mergeMirrors(this.#mirror, mirror) : mirror;
     // The gateway's own namespace comes after the mirrored ones: installed with the first mirror.
     const set = this.#options.set;
@@ -286,6 +361,7 @@ export class PairServer {
         variables: mirror.variables.size,
         methods: mirror.methods.size,
         skipped: mirror.skipped.length,
+        codecsMs: Date.now() - codecsStarted,
       },
       "address space mirrored",
     );
@@ -330,6 +406,7 @@ export class PairServer {
 
 /** Nodes built by a later install join the index (an install skips the nodes that already exist). */
 function mergeMirrors(existing: MirrorIndex, added: MirrorIndex): MirrorIndex {
+  for (const [id, entry] of added.nodes) existing.nodes.set(id, entry);
   for (const [id, entry] of added.variables) existing.variables.set(id, entry);
   for (const [id, entry] of added.methods) existing.methods.set(id, entry);
   existing.skipped.push(...added.skipped);

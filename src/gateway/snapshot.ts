@@ -14,6 +14,7 @@ import {
 } from "node-opcua";
 import { RedundancyError } from "../errors.ts";
 import { readAttributes, readMethodArguments, readModellingRules } from "./snapshot-attributes.ts";
+import { type DefinitionSpec, type EncodingSpec, readDataTypes } from "./snapshot-datatypes.ts";
 
 export type SnapshotNodeClass =
   | "Object"
@@ -56,6 +57,9 @@ export interface SnapshotNode {
   isAbstract?: boolean;
   inverseName?: string;
   symmetric?: boolean;
+  // DataTypes
+  dataTypeDefinition?: DefinitionSpec;
+  encodings?: EncodingSpec[];
 }
 
 /** A method argument (OPC UA Argument structure) as plain data. */
@@ -147,6 +151,10 @@ export async function takeSnapshot(
   await readMethodArguments(
     port,
     crawl.nodes.filter((n) => n.nodeClass === "Method"),
+  );
+  await readDataTypes(
+    port,
+    crawl.nodes.filter((n) => n.nodeClass === "DataType"),
   );
   await readModellingRules(
     port,

@@ -27,6 +27,7 @@ import {
   StatusCodes,
   type UAVariable,
   type Variant,
+  Variant as VariantClass,
 } from "node-opcua";
 import { cachedDataValue, checkVariable, replaceVariableMethod } from "../node-opcua-private.ts";
 import { statusCodeOf, type UpstreamPort } from "./upstream-port.ts";
@@ -93,7 +94,17 @@ export function pushValue(variable: UAVariable, dataValue: DataValue): void {
   const state = stateOf(variable);
   state.pushes++;
   const sourceTimestamp = dataValue.sourceTimestamp ?? undefined;
-  const value = state.remap.toDownstream(dataValue.value);
+  let value: Variant;
+  try {
+    value = state.remap.toDownstream(dataValue.value);
+  } catch (error) {
+    variable.setValueFromSource(
+      { dataType: DataType.Null },
+      unrepresentable(variable, error),
+      sourceTimestamp,
+    );
+    return;
+  }
   // (node-opcua still checks the value's rank and dimensions itself, and throws: caught below)
   if (acceptableAgain(variable, value, state)) {
     try {
@@ -107,10 +118,28 @@ export function pushValue(variable: UAVariable, dataValue: DataValue): void {
   variable.setValueFromSource({ dataType: DataType.Null }, StatusCodes.BadTypeMismatch, sourceTimestamp);
 }
 
+/**
+ * An upstream value of `variable` in the gateway's terms (NodeIds, structures), for results the
+ * gateway passes on without storing (HistoryRead); a value it cannot represent becomes Bad.
+ */
+export function valueToDownstream(variable: UAVariable, dataValue: DataValue): void {
+  try {
+    dataValue.value = remapOf(variable).toDownstream(dataValue.value);
+  } catch (error) {
+    dataValue.statusCode = unrepresentable(variable, error);
+    dataValue.value = new VariantClass({ dataType: DataType.Null });
+  }
+}
+
 /** The cache entry for an upstream read result: ServerTimestamp = when the gateway got it. */
 function fromUpstream(variable: UAVariable, dataValue: DataValue | undefined): DataValue {
   if (!dataValue) return failed(StatusCodes.BadInternalError);
-  const value = remapOf(variable).toDownstream(dataValue.value);
+  let value: Variant;
+  try {
+    value = remapOf(variable).toDownstream(dataValue.value);
+  } catch (error) {
+    return failed(unrepresentable(variable, error));
+  }
   if (!acceptable(variable, value)) return failed(StatusCodes.BadTypeMismatch);
   // the gateway's clock, not the upstream's: asyncRefresh compares it with (now - maxAge), and an
   // upstream clock running ahead would otherwise make a stale cache look fresh
@@ -122,6 +151,21 @@ function fromUpstream(variable: UAVariable, dataValue: DataValue | undefined): D
     serverTimestamp: new Date(),
     serverPicoseconds: 0,
   });
+}
+
+/** Who hears of a value the gateway cannot represent (the pair's log), once per variable and reason. */
+const reporters = new WeakMap<UAVariable, (reason: string) => void>();
+const reported = new WeakMap<UAVariable, string>();
+
+/** The Bad status for a value the remap refused (BadDataTypeIdUnknown), reported once per reason. */
+function unrepresentable(variable: UAVariable, error: unknown): StatusCode {
+  const reason = error instanceof Error ? error.message : String(error);
+  if (reported.get(variable) !== reason) {
+    reported.set(variable, reason);
+    reporters.get(variable)?.(reason);
+  }
+  const status = statusCodeOf(error);
+  return status === StatusCodes.BadInternalError ? StatusCodes.BadDataTypeIdUnknown : status;
 }
 
 /** A written DataValue with its NodeId-valued data in the upstream's namespace indices. */
@@ -145,9 +189,11 @@ export function bindMirroredVariable(
   port: UpstreamPort,
   state: BindingState,
   remap: ValueRemap = IDENTITY_REMAP,
+  onUnrepresentable?: (reason: string) => void,
 ): void {
   checkVariable(variable);
   stateOf(variable).remap = remap;
+  if (onUnrepresentable) reporters.set(variable, onUnrepresentable);
   /** The maxAge of the Read being served, seen by asyncRefresh (refreshFunc is not told). */
   let maxAge = 0;
   /** Set by a forwarded write: the next read must ask the upstream whatever maxAge says. */
@@ -197,13 +243,19 @@ export function bindMirroredVariable(
 
   const forward = async (dataValue: DataValue, indexRange: NumericRange | null): Promise<StatusCode> => {
     invalidated = true; // and again when done: a read may have run while the write was under way
+    let upstreamValue: DataValue;
+    try {
+      upstreamValue = toUpstreamValue(dataValue, remap);
+    } catch (error) {
+      return unrepresentable(variable, error);
+    }
     try {
       const [status] = await port.write([
         {
           nodeId: upstreamNodeId,
           attributeId: AttributeIds.Value,
           ...(indexRange && !indexRange.isEmpty() ? { indexRange } : {}),
-          value: toUpstreamValue(dataValue, remap),
+          value: upstreamValue,
         },
       ]);
       return status ?? StatusCodes.BadInternalError;

@@ -18,6 +18,8 @@ import { RedundancyError } from "../errors.ts";
 import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "./address-space.ts";
 import { buildAlarms, type SimulatorAlarms } from "./alarms.ts";
 import { type BulkNodes, buildBulkNodes } from "./bulk.ts";
+import { buildCustomTypes, type CustomTypeNodes } from "./custom-types.ts";
+import { buildDynamicNodes } from "./dynamic-nodes.ts";
 import { buildExtraNamespaces, type NamespaceOrder } from "./namespaces.ts";
 import { applyNodeChanges, type NodeChanges } from "./node-changes.ts";
 import { createSimulatorCertificateManagers } from "./pki.ts";
@@ -41,6 +43,8 @@ export interface SimulatorOptions {
   name?: string;
   /** Extra Int32 variables ns=1;s=Bulk.<i>, all set to Counter at every tick (default 0). */
   bulk?: number;
+  /** Every 5th Bulk variable holds a Custom Point (ns=1;i=3001) with X = Counter (default false). */
+  bulkStructures?: boolean;
   /** Order of the extra namespaces alpha and beta (indices 2 and 3), see namespaces.ts (default normal). */
   namespaceOrder?: NamespaceOrder;
   /** Reverse Connect: dial this client listener (opc.tcp://host:port) and keep dialing when closed. */
@@ -152,6 +156,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
   private bulk: BulkNodes | undefined;
   private alarms: SimulatorAlarms | undefined;
   nodeChanges: NodeChanges | undefined;
+  private custom: CustomTypeNodes | undefined;
 
   constructor(
     private readonly server: OPCUAServer,
@@ -162,6 +167,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     private readonly advertiseLimits = true,
     private readonly events: { eventMs: number; alarmCycleMs: number } | false = false,
     private readonly clock = new SimClock(),
+    private readonly bulkStructures = false,
   ) {
     super();
   }
@@ -182,10 +188,13 @@ class SimulatorImpl extends EventEmitter implements Simulator {
       typeof buildExtraNamespaces
     >[1];
     buildExtraNamespaces(addressSpace, folder, this.namespaceOrder);
+    this.custom = await buildCustomTypes(addressSpace, folder);
+    buildDynamicNodes(addressSpace, folder);
     this.standard = bindStandardNodes(this.server.engine, this.nodes.serviceLevel.get());
     bindSimClock(addressSpace, this.clock, (w) => this.onWrite(w));
     if (!this.advertiseLimits) hideOperationLimits(addressSpace);
-    if (this.bulkCount > 0) this.bulk = buildBulkNodes(addressSpace, this.bulkCount);
+    if (this.bulkCount > 0)
+      this.bulk = buildBulkNodes(addressSpace, this.bulkCount, this.bulkStructures ? 5 : 0);
     if (this.events) {
       this.alarms = buildAlarms(addressSpace, folder as unknown as Parameters<typeof buildAlarms>[1], {
         ...this.events,
@@ -279,6 +288,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
       );
       this.bulk?.publish(tick.counter, tick.timestamp);
       this.alarms?.onTick(tick.counter, tick.timestamp);
+      this.custom?.publish(tick.counter, tick.timestamp);
     }
   }
 }
@@ -362,6 +372,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       ? false
       : { eventMs: options.events?.eventMs ?? 1000, alarmCycleMs: options.events?.alarmCycleMs ?? 20000 },
     clock,
+    options.bulkStructures ?? false,
   );
   simulator.nodeChanges = options.nodeChanges;
   try {

@@ -16,6 +16,8 @@ export interface SpawnSimulatorOptions {
   shutdownDelayMs?: number;
   /** Extra variables ns=1;s=Bulk.<i> (for benchmarks). */
   bulk?: number;
+  /** Every 5th Bulk variable holds a Custom Point structure (simulator --bulk-structures). */
+  bulkStructures?: boolean;
   /** Order of the extra namespaces (simulator --namespace-order). */
   namespaceOrder?: "normal" | "reversed";
   /** Reverse Connect: the client listener URL the simulator dials. */
@@ -92,6 +94,7 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.shutdownDelayMs !== undefined)
     args.push("--shutdown-delay-ms", String(options.shutdownDelayMs));
   if (options.bulk !== undefined) args.push("--bulk", String(options.bulk));
+  if (options.bulkStructures) args.push("--bulk-structures");
   if (options.namespaceOrder !== undefined) args.push("--namespace-order", options.namespaceOrder);
   if (options.reverseConnect !== undefined) args.push("--reverse-connect", options.reverseConnect);
   if (options.secure) args.push("--secure");

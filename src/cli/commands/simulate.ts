@@ -23,6 +23,7 @@ const USAGE =
   "                         stamp values with the server's clock (two servers polling one device)\n" +
   "  --shutdown-delay-ms D  how long a graceful stop shows ServerState Shutdown (default 2000)\n" +
   "  --bulk N               N extra Int32 variables ns=1;s=Bulk.<i>, set to Counter at every tick\n" +
+  "  --bulk-structures      every 5th Bulk variable holds a Custom Point structure (X = Counter)\n" +
   "  --namespace-order O    normal (default) or reversed: order of the extra namespaces alpha, beta\n" +
   "  --reverse-connect URL  Reverse Connect: dial the client listener at URL (and again when closed)\n" +
   "  --secure               signed and encrypted endpoints only (no SecurityPolicy None)\n" +
@@ -42,6 +43,7 @@ interface SimulateOptions {
   sharedClock: boolean;
   shutdownDelayMs: number;
   bulk: number;
+  bulkStructures: boolean;
   namespaceOrder: "normal" | "reversed";
   reverseConnect: string | undefined;
   security: SimulatorSecurity;
@@ -96,6 +98,7 @@ function parse(args: string[]): SimulateOptions | "help" {
       "shared-clock": { type: "boolean", default: false },
       "shutdown-delay-ms": { type: "string" },
       bulk: { type: "string" },
+      "bulk-structures": { type: "boolean", default: false },
       "namespace-order": { type: "string" },
       "reverse-connect": { type: "string" },
       secure: { type: "boolean", default: false },
@@ -121,6 +124,7 @@ function parse(args: string[]): SimulateOptions | "help" {
     sharedClock: values["shared-clock"] === true,
     shutdownDelayMs: integer("shutdown-delay-ms", values["shutdown-delay-ms"], 2000, 0, 3_600_000),
     bulk: integer("bulk", values.bulk, 0, 0, 1_000_000),
+    bulkStructures: values["bulk-structures"] === true,
     namespaceOrder: namespaceOrder(values["namespace-order"]),
     reverseConnect: values["reverse-connect"],
     security: { secure: values.secure === true, user: simulatorUser(values.user) },
