@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
-import { ClockOffsetEstimator } from "../redundancy/clock-offset.ts";
+import { ClockOffsetEstimator, correctionOffset } from "../redundancy/clock-offset.ts";
 import type { UpstreamLink } from "../upstream/link.ts";
 
 /** A server's clock stepped: measured by the status query (README "Never older over newer"). */
@@ -34,7 +34,8 @@ export interface ServerClockStatus {
  * with, and one `step` event (and log line) per clock step.
  */
 export class ServerClocks extends EventEmitter<{ step: [ClockStepEvent] }> {
-  /** Per server: its clock offset in ms (0 until measured). Read on every value: a plain array. */
+  /** Per server: the offset its own timestamps are corrected by (0 until measured, 0 within the
+   * estimate's uncertainty: see correctionOffset). Read on every value: a plain array. */
   readonly offsets: number[];
   readonly #estimators: ClockOffsetEstimator[];
   readonly #lastSteps: ({ stepMs: number; at: string } | null)[];
@@ -53,7 +54,7 @@ export class ServerClocks extends EventEmitter<{ step: [ClockStepEvent] }> {
         const estimator = this.#estimators[index]!;
         const step = estimator.add(sample);
         const estimate = estimator.estimate!;
-        this.offsets[index] = estimate.offsetMs;
+        this.offsets[index] = correctionOffset(estimate);
         if (!step) return;
         const direction = step.stepMs > 0 ? "forward" : "back";
         const at = new Date(options.clock.now());

@@ -76,3 +76,13 @@ export class ClockOffsetEstimator {
     return null;
   }
 }
+
+/**
+ * The offset the ordering corrects a server's own timestamps by: the estimate when it is larger
+ * than its round trip, else 0. An offset within ± rtt/2 is indistinguishable from none (on a
+ * loaded machine the round trip, and with it the estimate's noise, reaches tens of ms); correcting
+ * by noise would shift two servers' identical timestamps apart and deliver one sample twice.
+ */
+export function correctionOffset(estimate: ClockEstimate): number {
+  return Math.abs(estimate.offsetMs) > estimate.rttMs ? estimate.offsetMs : 0;
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ClockOffsetEstimator } from "../../src/redundancy/clock-offset.ts";
+import { ClockOffsetEstimator, correctionOffset } from "../../src/redundancy/clock-offset.ts";
 import { ItemMirror, type MirrorOptions } from "../../src/redundancy/mirror.ts";
 
 /** A sample: source time `t`, value `v`, Bad flag, and the correction its server's clock needs. */
@@ -207,5 +207,12 @@ describe("ClockOffsetEstimator", () => {
     assert.equal(clock.estimate?.offsetMs, -600_000);
     assert.equal(clock.add(sample(1000, 2, -600_001)), null);
     assert.equal(clock.steps, 1);
+  });
+
+  test("an offset within its round trip is not corrected (noise would split identical timestamps)", () => {
+    assert.equal(correctionOffset({ offsetMs: 30, rttMs: 80 }), 0);
+    assert.equal(correctionOffset({ offsetMs: -30, rttMs: 80 }), 0);
+    assert.equal(correctionOffset({ offsetMs: 250, rttMs: 80 }), 250);
+    assert.equal(correctionOffset({ offsetMs: -600_000, rttMs: 4 }), -600_000);
   });
 });
