@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse } from "yaml";
 import { ConfigError, parseGatewayConfig } from "../config/load.ts";
 import type { GatewayConfig } from "../config/schema.ts";
+import { redactSecrets, redactYamlSecrets, withFileSecrets } from "../config/secrets.ts";
 import { type Plain, rewriteYaml } from "../config/yaml-update.ts";
 import type { EventInput } from "../diagnostics/event.ts";
 import { discoverServer } from "../discovery/discover.ts";
@@ -61,16 +62,30 @@ async function body(request: IncomingMessage): Promise<Record<string, unknown>> 
   throw new RedundancyError("ERR_INVALID_ARGUMENT", "expected a JSON object");
 }
 
-function validate(
-  value: unknown,
-  file: string,
-): { config: GatewayConfig | null; issues: { path: string; message: string }[] } {
+type Issue = { path: string; message: string };
+
+function validate(value: unknown, file: string): { config: GatewayConfig | null; issues: Issue[] } {
   try {
     return { config: parseGatewayConfig(value, file), issues: [] };
   } catch (error) {
     if (error instanceof ConfigError) return { config: null, issues: [...error.issues] };
     throw error;
   }
+}
+
+/**
+ * A value from the page, its kept-secret placeholders replaced by the file's secrets (the page
+ * never sees them: config/secrets.ts), validated.
+ */
+async function validateEdited(
+  ctx: ConfigApiContext,
+  edited: unknown,
+): Promise<{ config: GatewayConfig | null; value: unknown; issues: Issue[] }> {
+  const fileValue = ctx.file ? parse(await readFile(ctx.file, "utf8")) : undefined;
+  const { value, issues: secretIssues } = withFileSecrets(edited, fileValue);
+  const { config, issues } = validate(value, ctx.file ?? "configuration");
+  const all = [...secretIssues, ...issues];
+  return { config: all.length === 0 ? config : null, value, issues: all };
 }
 
 function url(text: unknown): string {
@@ -107,18 +122,18 @@ function activeUrl(ctx: ConfigApiContext, pair: string | null): string {
 async function save(
   ctx: ConfigApiContext,
   who: string,
-  value: unknown,
+  edited: unknown,
   response: ServerResponse,
 ): Promise<void> {
   const file = ctx.file;
   if (!file) throw new RedundancyError("ERR_RELOAD", "the gateway was not started from a configuration file");
-  const { config, issues } = validate(value, file);
+  const { config, value: withSecrets, issues } = await validateEdited(ctx, edited);
   if (!config) {
     sendJson(response, 422, { ok: false, issues });
     return;
   }
   const source = await readFile(file, "utf8");
-  const text = rewriteYaml(source, value as Plain);
+  const text = rewriteYaml(source, withSecrets as Plain);
   const backup = `${file}.bak`;
   await copyFile(file, backup);
   await writeFile(`${file}.tmp`, text, { mode: 0o600 });
@@ -163,10 +178,15 @@ export async function handleConfigApi(
       if (!ctx.file)
         throw new RedundancyError("ERR_RELOAD", "the gateway was not started from a configuration file");
       const yaml = await readFile(ctx.file, "utf8");
-      sendJson(response, 200, { file: ctx.file, yaml, value: parse(yaml) });
+      // inline secrets stay on the server (config/secrets.ts)
+      sendJson(response, 200, {
+        file: ctx.file,
+        yaml: redactYamlSecrets(yaml),
+        value: redactSecrets(parse(yaml)),
+      });
     } else if (path === "/api/config" && post) await save(ctx, who, (await body(request)).value, response);
     else if (path === "/api/config/validate" && post) {
-      const { issues } = validate((await body(request)).value, ctx.file ?? "configuration");
+      const { issues } = await validateEdited(ctx, (await body(request)).value);
       sendJson(response, 200, { ok: issues.length === 0, issues });
     } else if (path === "/api/config/discover" && post) {
       const b = await body(request);
@@ -191,10 +211,10 @@ export async function handleConfigApi(
       sendJson(response, 200, { server: target, nodes });
     } else if (path === "/api/config/test-email" && post) {
       const value = (await body(request)).value;
-      const { config, issues } = validate(
-        value ?? parse(await readFile(ctx.file ?? "", "utf8")),
-        ctx.file ?? "configuration",
-      );
+      const { config, issues } =
+        value === undefined
+          ? validate(parse(await readFile(ctx.file ?? "", "utf8")), ctx.file ?? "configuration")
+          : await validateEdited(ctx, value);
       if (!config?.notifications) {
         sendJson(response, 422, { ok: false, issues, error: "no valid notifications section" });
         return true;

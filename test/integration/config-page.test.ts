@@ -256,3 +256,30 @@ test("an operator sends a test e-mail through the notifications being edited", a
     await smtp.close();
   }
 });
+
+test("inline secrets never reach the page, and saving what the page sent keeps them in the file", async () => {
+  const headers = { authorization: basic(OPERATOR), "content-type": "application/json" };
+  const response = await fetch(`${gateway.httpUrl}/api/config`, { headers });
+  const text = await response.text();
+  assert.doesNotMatch(text, new RegExp(TOKEN), "the API token is not sent to the browser");
+  const current = JSON.parse(text) as { value: Record<string, unknown>; yaml: string };
+  assert.match(current.yaml, /\(secret kept in the file\)/);
+  const validated = await fetch(`${gateway.httpUrl}/api/config/validate`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ value: current.value }),
+  });
+  assert.deepEqual(await validated.json(), { ok: true, issues: [] });
+  const saved = await fetch(`${gateway.httpUrl}/api/config`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ value: current.value }),
+  });
+  assert.equal(saved.status, 200, await saved.clone().text());
+  assert.match(await readFile(file, "utf8"), new RegExp(`token: ${TOKEN}`), "the file keeps its token");
+  assert.equal(
+    (await fetch(`${gateway.httpUrl}/api/config`, { headers: { authorization: `Bearer ${TOKEN}` } })).status,
+    200,
+    "the token still opens the API after the save",
+  );
+});
