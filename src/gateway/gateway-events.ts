@@ -8,7 +8,8 @@
  * Severity (documented rule, 1–1000 as in Part 5): every server lost 900; a certificate refused 700;
  * an unplanned failover (communication lost, ServerState, ServiceLevel, monitors) 600, a planned one
  * (operator, failback) 300; an upstream link lost 500, connected again 200; recovered after every
- * server was lost 300; notifications lost upstream 400.
+ * server was lost 300; notifications lost upstream 400; an upstream server's clock stepped 500 (its
+ * values keep flowing, but a historian downstream should know its timestamps jumped).
  */
 import {
   DataType,
@@ -28,6 +29,7 @@ export const GATEWAY_EVENT_TYPES = {
   link: "UpstreamLinkEventType",
   gap: "UpstreamGapEventType",
   certificate: "UpstreamCertificateEventType",
+  clock: "UpstreamClockStepEventType",
 } as const;
 
 type Kind = keyof typeof GATEWAY_EVENT_TYPES;
@@ -124,6 +126,14 @@ export function raiseGatewayEvents(
         e.cause,
       ),
     certificateRefused: (e) => raise("certificate", 700, e.message, e.server, e.status),
+    clockStep: (e) =>
+      raise(
+        "clock",
+        500,
+        `pair ${pairName}: the clock of ${e.name} stepped ${e.direction} by ${Math.abs(e.stepMs)} ms: ordering re-based`,
+        e.server,
+        e.direction,
+      ),
   };
   for (const [event, listener] of Object.entries(listeners)) {
     engine.on(event as keyof RedundantClientEvents, listener as never);

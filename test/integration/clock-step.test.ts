@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { AttributeIds, DataType } from "node-opcua";
 import type { CounterRecorder } from "../helpers/counter-recorder.ts";
+import { connectEventClient, type EventClient } from "../helpers/event-client.ts";
 import {
   connectDownstream,
   type Downstream,
@@ -27,6 +28,8 @@ describe("clock steps of an upstream server (issue 13)", { timeout: INTEGRATION_
   const clients: Downstream[] = [];
   /** Per pair: the direct reference and the gateway's stream. */
   const streams: { direct: CounterRecorder; gateway: CounterRecorder; primary: Downstream }[] = [];
+  /** The hot pair's Server object through the gateway: the gateway's own OPC UA events. */
+  let hotEvents: EventClient;
 
   before(async () => {
     rig = await startGatewayRig({
@@ -44,10 +47,13 @@ describe("clock steps of an upstream server (issue 13)", { timeout: INTEGRATION_
       const gateway = await downstream.record("ns=1;s=Counter");
       streams.push({ direct, gateway, primary });
     }
+    hotEvents = await connectEventClient(rig.endpoints[MODES.indexOf("hot")]!);
+    await hotEvents.monitor("i=2253", { name: "server" });
     await Promise.all(streams.map((s) => s.gateway.waitForMore(20, 20_000)));
   });
 
   after(async () => {
+    await hotEvents?.close();
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
     await rig?.dispose();
   });
@@ -100,6 +106,16 @@ describe("clock steps of an upstream server (issue 13)", { timeout: INTEGRATION_
       const offset = pair.status().servers[0]!.clock.offsetMs;
       assert.ok(offset !== null && Math.abs(offset + TEN_MINUTES) < 1000, `offset in the status: ${offset}`);
     }
+    // ... and raised as the gateway's own OPC UA event, for a SCADA or historian downstream
+    await hotEvents.waitForEvents(
+      (events) => events.some((e) => /clock of .* stepped back by/.test(e.message ?? "")),
+      10_000,
+      "the gateway's clock-step event",
+    );
+    const event = hotEvents.events.find((e) => /clock of .* stepped back by/.test(e.message ?? ""))!;
+    assert.equal(event.severity, 500);
+    assert.equal(event.sourceName, rig.gateway.pairs[MODES.indexOf("hot")]!.status().name);
+    assert.match(event.eventType ?? "", /^ns=[1-9]\d*;i=\d+$/, "a type of the gateway's namespace");
   });
 
   test("forward 10 minutes and back: values keep flowing after each step", async () => {
