@@ -145,7 +145,11 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
             addressSpace: string;
             pairCheck: unknown;
             monitoredItems: number;
-            servers: { state: string; monitoredItems: number }[];
+            servers: {
+              state: string;
+              monitoredItems: number;
+              clock: { offsetMs: number | null; rttMs: number | null };
+            }[];
           }[];
         };
         const pair = body.pairs[0];
@@ -188,9 +192,19 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
             lastErrorAt: null,
             lastErrorCurrent: false,
             monitoredItems: status.pairs[0]!.servers[i]!.monitoredItems,
+            // measured by the status query (offset and round trip vary; the shape and no step do not)
+            clock: {
+              offsetMs: status.pairs[0]!.servers[i]!.clock.offsetMs,
+              rttMs: status.pairs[0]!.servers[i]!.clock.rttMs,
+              steps: 0,
+              lastStep: null,
+              timeRegressions: 0,
+            },
           })),
         },
       ],
+      // no storage problem (README "Storage faults")
+      storage: [],
     });
     const downstream = await connectDownstream(`opc.tcp://127.0.0.1:${opcPort}`);
     const counter = await downstream.record("ns=1;s=Counter");
