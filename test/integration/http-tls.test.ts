@@ -62,7 +62,7 @@ test("http.tls: HTTPS with the configured certificate, plain HTTP refused", asyn
         response.on("end", () => resolve(text));
       }).on("error", reject);
     });
-    assert.deepEqual(JSON.parse(body), { pairs: [] });
+    assert.deepEqual(JSON.parse(body), { pairs: [], storage: [] });
     await assert.rejects(fetch(`http://127.0.0.1:${server.port}/health`));
   } finally {
     await server.close();
