@@ -151,11 +151,11 @@ test("the packed package installs and works as the README shows", { timeout: TES
       "dist",
       "package.json",
     ]);
-    assert.deepEqual((await readdir(join(installed, "dist", "http", "static"))).sort(), [
-      "app.js",
-      "index.html",
-      "style.css",
-    ]);
+    // the status and configuration pages: every file of the source's static folder, and only those
+    assert.deepEqual(
+      (await readdir(join(installed, "dist", "http", "static"))).sort(),
+      (await readdir(join(root, "src", "http", "static"))).sort(),
+    );
     assert.ok(!(await readdir(join(project, "node_modules"))).includes("tsx"), "tsx is not installed");
   });
 
