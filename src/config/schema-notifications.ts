@@ -69,7 +69,7 @@ export const recipientSchema = z.strictObject({
   kinds: z
     .array(z.enum(EVENT_KINDS))
     .min(1)
-    .default(["failover", "allLost", "recovered", "monitor", "certificate", "error"]),
+    .default(["failover", "allLost", "recovered", "monitor", "certificate", "clock", "error"]),
 });
 
 export const notificationsSchema = z.strictObject({

@@ -212,6 +212,60 @@ test("Acknowledge through the gateway acknowledges upstream", options, async () 
   assert.equal(unknown.name, "BadEventIdUnknown", "the upstream's status as it is");
 });
 
+/** A property of the tank's alarm, read on `client`'s server (the upstream, for the direct client). */
+async function alarmProperty(client: EventClient, path: string[]): Promise<unknown> {
+  const [target] = await client.session.translateBrowsePath([
+    {
+      startingNode: resolveNodeId("ns=1;s=Tank.LevelAlarm"),
+      relativePath: {
+        elements: path.map((name) => ({
+          referenceTypeId: resolveNodeId("i=33"), // HierarchicalReferences
+          isInverse: false,
+          includeSubtypes: true,
+          targetName: { namespaceIndex: 0, name },
+        })),
+      },
+    },
+  ]);
+  const nodeId = target?.targets?.[0]?.targetId;
+  assert.ok(nodeId, `the alarm's ${path.join(".")}: ${target?.statusCode.name}`);
+  const value = await client.session.read({ nodeId: nodeId.toString(), attributeId: AttributeIds.Value });
+  return value.value.value;
+}
+
+test("AddComment, Disable and Enable through the gateway reach the upstream condition", options, async () => {
+  const latest = viaGateway.events.findLast((e) => e.item === "tank" && e.conditionId !== null);
+  assert.ok(latest?.eventId, "a condition event through the gateway");
+  const call = async (methodId: string, inputArguments: { dataType: string; value: unknown }[] = []) => {
+    const [result] = await viaGateway.session.call([
+      { objectId: latest.conditionId!, methodId, inputArguments: inputArguments as never },
+    ]);
+    return result!.statusCode.name;
+  };
+  const comment = `through the gateway ${Date.now()}`;
+  assert.equal(
+    await call("i=9029", [
+      { dataType: "ByteString", value: Buffer.from(latest.eventId, "hex") },
+      { dataType: "LocalizedText", value: { text: comment } },
+    ]),
+    "Good",
+    "AddComment",
+  );
+  assert.equal(
+    ((await alarmProperty(direct, ["Comment"])) as { text?: string } | null)?.text,
+    comment,
+    "the upstream condition's Comment",
+  );
+  try {
+    assert.equal(await call("i=9028"), "Good", "Disable");
+    assert.equal(await alarmProperty(direct, ["EnabledState", "Id"]), false, "disabled upstream");
+    assert.equal(await call("i=9028"), "BadConditionAlreadyDisabled", "the upstream's status as it is");
+  } finally {
+    assert.equal(await call("i=9027"), "Good", "Enable");
+  }
+  assert.equal(await alarmProperty(direct, ["EnabledState", "Id"]), true, "enabled upstream again");
+});
+
 test("HistoryRead of events is forwarded to the active server", options, async () => {
   const end = new Date(Date.now() - 200);
   const request = () =>

@@ -103,7 +103,8 @@ test("service: status, failover and reload commands, SIGHUP, graceful SIGTERM", 
     // status: a table with the active server marked.
     const status = await cli(["status", "--url", base]);
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /^PAIR\s+MODE\s+STATE/);
+    assert.match(status.stdout, /^PAIR\s+MODE\s+STATE.*\sCLOCK\s/);
+    assert.match(status.stdout, /\s[+-]\d+ ms ±\d+\s/, "each server's clock offset");
     assert.match(status.stdout, /line1\s+hot\s+active/);
     assert.equal(status.stdout.split("\n").filter((l) => l.includes("*")).length, 1, status.stdout);
 

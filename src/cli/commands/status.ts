@@ -17,6 +17,8 @@ interface ServerRow {
   serverState: string | null;
   serviceLevel: number | null;
   lastError: string | null;
+  /** Absent from gateways older than 0.2 (fleet status may ask one). */
+  clock?: { offsetMs: number | null; rttMs: number | null; steps: number };
 }
 interface PairRow {
   name: string;
@@ -94,6 +96,15 @@ async function fleet(file: string, timeoutMs: number, json: boolean): Promise<nu
   return complete ? EXIT.ok : EXIT.refused;
 }
 
+/** The server's clock against the gateway's: "+1502 ms ±1", and its steps when it stepped. */
+export function formatClock(clock: ServerRow["clock"]): string {
+  if (!clock || clock.offsetMs === null) return "-";
+  const sign = clock.offsetMs >= 0 ? "+" : "";
+  const uncertainty = clock.rttMs === null ? "" : ` ±${Math.ceil(clock.rttMs / 2)}`;
+  const steps = clock.steps > 0 ? `, ${clock.steps} step${clock.steps === 1 ? "" : "s"}` : "";
+  return `${sign}${clock.offsetMs} ms${uncertainty}${steps}`;
+}
+
 /** One line per server, grouped by pair; `*` marks the active server. */
 export function formatStatusTable(pairs: PairRow[]): string {
   const header = [
@@ -106,6 +117,7 @@ export function formatStatusTable(pairs: PairRow[]): string {
     "LINK",
     "SERVERSTATE",
     "LEVEL",
+    "CLOCK",
     "LAST ERROR",
   ];
   const rows: string[][] = [];
@@ -121,6 +133,7 @@ export function formatStatusTable(pairs: PairRow[]): string {
         server.state,
         server.serverState ?? "-",
         server.serviceLevel === null ? "-" : String(server.serviceLevel),
+        formatClock(server.clock),
         server.lastError ?? "",
       ]);
     });
