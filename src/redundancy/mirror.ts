@@ -10,7 +10,10 @@
  *   the value with its own clock, 0 for a device's timestamps, which both servers carry alike).
  * - A live value of the source older than the last delivered one by more than `maxRegressionMs`
  *   is a time regression (a device clock that jumped back): delivered and reported, so that an
- *   item never freezes. Replayed (Republish) and buffered standby values keep the strict rule.
+ *   item never freezes. Replayed (Republish) and buffered standby values keep the strict rule, and
+ *   so does the first value from a server after it became the source or its stream restarted: a
+ *   server's initial value (SetMonitoringMode Reporting, a re-created item) may be its cached last
+ *   sample, minutes old (node-opcua sends the value it had when the item was disabled).
  * - A clock step of a server (measured by the caller) re-bases the ordering: the step back is
  *   allowed once on the items that server feeds, and its buffered values (old clock) are dropped.
  * - In hot mode each standby's values newer than the last delivered one are kept in a bounded
@@ -107,6 +110,8 @@ export class ItemMirror<S> {
   /** After a clock step back of #lastServer: one regression of about this size is the new baseline. */
   #stepBack: { sizeMs: number; toleranceMs: number } | null = null;
   #lost = false;
+  /** The source's next value is its first since it became the source (or its stream restarted). */
+  #sourceFresh = false;
   /** Standby values dropped because a buffer was full (a lost value if that standby takes over). */
   overflowed = 0;
 
@@ -135,9 +140,11 @@ export class ItemMirror<S> {
     const quality = this.#options.bestQuality;
     if (this.#latest) this.#latest[server] = sample;
     if (server === this.#source) {
+      const first = this.#sourceFresh;
+      this.#sourceFresh = false;
       if (quality && !quality.isGood(sample) && this.#toGoodStandby(server)) return;
       if (quality && server !== this.#active && !quality.isGood(sample)) this.#source = this.#active;
-      this.#deliverIfNewer(sample, server, live);
+      this.#deliverIfNewer(sample, server, live && !first);
       return;
     }
     if (server === this.#active && quality) {
@@ -169,6 +176,7 @@ export class ItemMirror<S> {
     this.#active = server;
     this.#source = server;
     this.#stepBack = null;
+    this.#sourceFresh = true;
     this.#drain(server);
     const latest = this.#latest?.[server];
     if (latest !== undefined && !this.#options.bestQuality!.isGood(latest)) this.#toGoodStandby(server);
@@ -186,6 +194,7 @@ export class ItemMirror<S> {
 
   /** The server's stream restarts (e.g. its link reconnected): drop what it had buffered. */
   resetServer(server: number): void {
+    if (server === this.#source) this.#sourceFresh = true;
     this.#buffers[server]!.clear();
     this.#untimed[server] = undefined;
   }

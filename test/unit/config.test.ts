@@ -98,27 +98,6 @@ notifications:
     assert.equal(config.notifications?.digest.maxPerWindow, 5);
   });
 
-  it("a recipient without kinds gets the default kinds, a server's clock step among them", () => {
-    const config = parseConfigText(
-      `pairs: [{ name: line1, listen: { port: 4841 }, servers: [{ url: "opc.tcp://127.0.0.1:48401" }] }]
-notifications:
-  smtp: [{ host: smtp1.example.com }]
-  from: gateway@example.com
-  recipients: [{ address: oncall@example.com }]
-`,
-      "kinds.yaml",
-    );
-    assert.deepEqual(config.notifications?.recipients[0]?.kinds, [
-      "failover",
-      "allLost",
-      "recovered",
-      "monitor",
-      "certificate",
-      "clock",
-      "error",
-    ]);
-  });
-
   it("loads examples/gateway.yaml", async () => {
     const config = await loadConfigFile(`${root}examples/gateway.yaml`);
     assert.deepEqual(

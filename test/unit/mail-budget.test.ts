@@ -46,6 +46,7 @@ test("notifications schema: host names with dots stay host names; one password s
     "recovered",
     "monitor",
     "certificate",
+    "clock",
     "error",
   ]);
   assert.deepEqual(config.digest, { windowMs: 60_000, maxPerWindow: 5 });

@@ -52,6 +52,28 @@ describe("live-stream time regressions (ordering.maxRegressionMs)", () => {
     assert.deepEqual(regressions, []);
   });
 
+  test("the first value after a switch keeps the strict rule (a warm standby's cached sample, minutes old)", () => {
+    const { mirror, drain, regressions } = setup(2, { buffered: false, maxRegressionMs: 5000 });
+    mirror.activate(0);
+    mirror.offer(0, { t: 400_000, v: 1 });
+    mirror.activate(1); // warm failover: SetMonitoringMode(Reporting) on server 1
+    mirror.offer(1, { t: 195_000, v: 2 }); // its value from when it was disabled, 205 s ago
+    mirror.offer(1, { t: 400_050, v: 3 }); // then its fresh sample
+    mirror.offer(1, { t: 300_000, v: 4 }); // a later live regression is still a regression
+    assert.deepEqual(drain(), ["1@0", "3@1", "4@1"]);
+    assert.deepEqual(regressions, [100_050]);
+  });
+
+  test("so does the first value after the source's stream restarted (a re-created item)", () => {
+    const { mirror, drain } = setup(1, { maxRegressionMs: 5000 });
+    mirror.activate(0);
+    mirror.offer(0, { t: 400_000, v: 1 });
+    mirror.resetServer(0);
+    mirror.offer(0, { t: 100_000, v: 2 });
+    mirror.offer(0, { t: 400_050, v: 3 });
+    assert.deepEqual(drain(), ["1@0", "3@0"]);
+  });
+
   test("without maxRegressionMs no regression is ever delivered", () => {
     const { mirror, drain } = setup(1);
     mirror.activate(0);
