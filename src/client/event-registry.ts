@@ -22,7 +22,8 @@
  * The same rule drops, for 10 s after a switch, a live event of the new active server that was
  * already delivered (a server that lags the previous one at a planned switch); not condition
  * events (the refresh after the switch states them anyway, and an Acknowledge may raise one that
- * matches the previous on these fields) and not while a refresh replays conditions.
+ * matches the previous on these fields). The refresh after the switch replays conditions only, so
+ * it does not suspend the rule: a lagging server's BaseEvent inside the bracket is a repeat too.
  */
 import type { EventFilter, NodeId, StatusCode, Variant } from "node-opcua";
 import { StatusCodes } from "node-opcua";
@@ -110,8 +111,6 @@ export class EventRegistry {
   #active: number | null = null;
   /** Bumped at every switch: a refresh still running for an older one ends without effect. */
   #generation = 0;
-  /** A failover refresh is replaying conditions: events delivered before may come again, on purpose. */
-  #refreshing = false;
   /** Until when (ms) live events are compared with delivered ones: shortly after a switch. */
   #dedupeUntil = 0;
   /** Events delivered (for the demo's status line and /metrics). */
@@ -231,7 +230,6 @@ export class EventRegistry {
     if (
       recent &&
       !isCondition &&
-      !this.#refreshing &&
       since !== null &&
       time <= since &&
       entry.deliveredSet.has(print)
@@ -266,12 +264,7 @@ export class EventRegistry {
     await link.events.whenCreated(10_000);
     if (generation !== this.#generation) return;
     for (const entry of entries) for (const l of entry.listeners) l.onRefresh("start");
-    this.#refreshing = true;
-    try {
-      await link.events.conditionRefresh();
-    } finally {
-      this.#refreshing = false;
-    }
+    await link.events.conditionRefresh();
     for (const entry of entries) for (const l of entry.listeners) l.onRefresh("end");
   }
 
