@@ -4,6 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import { checkNodeOpcuaPrivates } from "../node-opcua-private.ts";
 import type { ServerFacts } from "../redundancy/types.ts";
+import { checkTransition } from "../transitions.ts";
 import { transportTimeoutMs } from "./channel.ts";
 import { clientCertificateManager, defaultPkiFolder } from "./client-pki.ts";
 import { type ConnectionEvents, noSession, ServerStateNodeId, UpstreamConnection } from "./connection.ts";
@@ -11,7 +12,7 @@ import { followItemSet, type UpstreamEventItems } from "./event-items.ts";
 import type { ProbeResult } from "./health-probe.ts";
 import { UpstreamItemSet } from "./item-set.ts";
 import { LastError } from "./last-error.ts";
-import type { LinkState } from "./link-state.ts";
+import { LINK_TRANSITIONS, type LinkState } from "./link-state.ts";
 import type { LinkEvents, LinkRole, LinkSettings } from "./link-types.ts";
 import { CanonicalNamespaces, LinkNamespaces } from "./namespace-remap.ts";
 import { refusalMessage, thumbprintOf } from "./server-certificate.ts";
@@ -34,7 +35,8 @@ export type {
  *
  * The link keeps its role and its state; each fresh start is an `UpstreamConnection`
  * (connection.ts: client, session, subscriptions, probe), dropped with its AbortSignal.
- * Upstream faults never throw: they become state changes, all made by `#setState`. Recovery is node-opcua's own reconnect path (new SecureChannel,
+ * Upstream faults never throw: they become state changes, all made by `#setState` and checked
+ * against `LINK_TRANSITIONS`. Recovery is node-opcua's own reconnect path (new SecureChannel,
  * ActivateSession, or a new session with TransferSubscriptions); when our probe sees a silent
  * outage it breaks the channel so that the same path runs.
  */
@@ -294,10 +296,14 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.emit("facts", next);
   }
 
-  /** Every state change goes through here: one log line, one event, facts kept in step. */
+  /**
+   * Every state change goes through here: checked against LINK_TRANSITIONS, one log line, one
+   * event, facts kept in step.
+   */
   #setState(to: LinkState, reason: string): void {
     const from = this.#state;
     if (from === to) return;
+    checkTransition(LINK_TRANSITIONS, from, to, this.#logger);
     this.#state = to;
     if (to === "lost") this.#stallGuard.arm();
     else this.#stallGuard.disarm();
