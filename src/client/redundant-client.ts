@@ -22,7 +22,9 @@ import { upstreamSettings } from "../config/schema-upstream.ts";
 import { RedundancyError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { RedundancyMachine } from "../redundancy/machine.ts";
+import { PAIR_TRANSITIONS } from "../redundancy/pair-state.ts";
 import type { Decision, PairState, ServerFacts } from "../redundancy/types.ts";
+import { checkTransition } from "../transitions.ts";
 import { UpstreamLink } from "../upstream/link.ts";
 import { CanonicalNamespaces } from "../upstream/namespace-remap.ts";
 import { noCommunication } from "./data-values.ts";
@@ -429,10 +431,11 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     return this.config.servers[index]!.name ?? `server ${index}`;
   }
 
-  /** The one place where a pair state changes: one log line and one event. */
+  /** The one place where a pair state changes: checked against PAIR_TRANSITIONS, one log line, one event. */
   #setState(to: PairState, reason: string): void {
     const from = this.#state;
     if (from === to) return;
+    checkTransition(PAIR_TRANSITIONS, from, to, this.#logger);
     this.#state = to;
     this.#logger.info({ from, to, reason }, "pair state");
     this.emit("stateChanged", { from, to, reason });

@@ -88,7 +88,7 @@ export class PairServer {
   constructor(options: PairServerOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ pair: options.pair.name });
-    this.client = new PairEngine(this.#newClient(options.pair));
+    this.client = new PairEngine(this.#newClient(options.pair), { logger: this.#logger });
     this.#hooks = createMonitoredItemHooks(
       (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
       this.client,

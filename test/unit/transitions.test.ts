@@ -1,11 +1,14 @@
 /**
- * checkTransition (src/transitions.ts) and the link's transition table (upstream/link-state.ts):
+ * checkTransition (src/transitions.ts) and the tables of the link (upstream/link-state.ts) and the
+ * pair (redundancy/pair-state.ts):
  * under tests an illegal change throws ERR_ILLEGAL_TRANSITION, in production it is logged and let
  * through; every change UpstreamLink makes is in the table.
  */
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { RedundancyError } from "../../src/errors.ts";
+import { PAIR_TRANSITIONS } from "../../src/redundancy/pair-state.ts";
+import type { PairState } from "../../src/redundancy/types.ts";
 import {
   checkTransition,
   isLegalTransition,
@@ -130,5 +133,42 @@ describe("LINK_TRANSITIONS", () => {
       () => checkTransition(LINK_TRANSITIONS, "connected", "stopped", recorder() as never),
       illegal,
     );
+  });
+});
+
+describe("PAIR_TRANSITIONS", () => {
+  const MADE_BY_THE_PAIR: [PairState, PairState][] = [
+    ["starting", "active"], // the first switch
+    ["starting", "allLost"], // every server failed at start
+    ["starting", "stopped"],
+    ["active", "allLost"], // no server left
+    ["active", "stopped"],
+    ["allLost", "active"], // a server recovered
+    ["allLost", "stopped"],
+  ];
+  const PAIR_STATES = Object.keys(PAIR_TRANSITIONS) as PairState[];
+
+  test("every change RedundantClient and PairEngine make is accepted, nothing else", () => {
+    const allowed = new Set(MADE_BY_THE_PAIR.map(([from, to]) => `${from}→${to}`));
+    for (const from of PAIR_STATES) {
+      for (const to of PAIR_STATES) {
+        if (from === to) continue;
+        assert.equal(
+          isLegalTransition(PAIR_TRANSITIONS, from, to),
+          allowed.has(`${from}→${to}`),
+          `${from} → ${to}`,
+        );
+      }
+    }
+    for (const [from, to] of MADE_BY_THE_PAIR)
+      assert.doesNotThrow(() => checkTransition(PAIR_TRANSITIONS, from, to, recorder() as never));
+  });
+
+  test("clearly illegal changes are rejected: back to starting, leaving stopped", () => {
+    assert.throws(
+      () => checkTransition(PAIR_TRANSITIONS, "active", "starting", recorder() as never),
+      illegal,
+    );
+    assert.throws(() => checkTransition(PAIR_TRANSITIONS, "stopped", "active", recorder() as never), illegal);
   });
 });
