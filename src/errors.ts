@@ -26,6 +26,8 @@ export type ErrorCode =
   | "ERR_INTERNAL"
   /** node-opcua lacks a private member this version relies on (see src/node-opcua-private.ts). */
   | "ERR_NODE_OPCUA_INTERNALS"
+  /** A state change its component's transition table does not allow (src/transitions.ts; tests only). */
+  | "ERR_ILLEGAL_TRANSITION"
   /** A value the gateway cannot represent downstream (e.g. a structure without a definition). */
   | "ERR_UNSUPPORTED_VALUE";
 

@@ -9,23 +9,42 @@
  * session, a subscription, a transport, a variable: when a link connects or a pair starts). A
  * renamed or removed member is a `RedundancyError` `ERR_NODE_OPCUA_INTERNALS` then, never a
  * silent no-op later. node-opcua is pinned to an exact version (README, Development).
+ *
+ * No other file of src/ reaches node-opcua's private members (underscore or `$` members, members
+ * outside its typings, prototype patches): test/unit/node-opcua-private-guard.test.ts checks it.
  */
 import {
+  type AddressSpace,
   type ClientMonitoredItemBase,
   type ClientMonitoredItemGroup,
   ClientSecureChannelLayer,
   type ClientSession,
   type ClientSessionRawSubscriptionService,
   type ClientSubscription,
+  type ConditionInfo,
   type DataValue,
+  type ExtensionObject,
+  type HistoryReadResult,
   type IClientTransport,
+  type ISessionContext,
+  type MonitoredItemBase,
+  type MonitoredItemCreateResult,
   type MonitoringMode,
   type Namespace,
+  type NodeId,
   type OPCUAClient,
   OPCUAServer,
+  type ServerEngine,
   type ServerSecureChannelLayer,
+  type StatusCode,
+  Subscription,
+  type UADataType,
+  type UAObject,
   type UAVariable,
+  type Variant,
+  type WriteValue,
 } from "node-opcua";
+import { PacketAssembler } from "node-opcua-packet-assembler";
 import { RedundancyError } from "./errors.ts";
 
 type Callback = (err: Error | null, response?: unknown) => void;
@@ -57,6 +76,8 @@ export function checkNodeOpcuaPrivates(): void {
   if (staticChecked) return;
   expect(ClientSecureChannelLayer.prototype, "ClientSecureChannelLayer", "forceConnectionBreak", "function");
   expect(OPCUAServer.prototype, "OPCUAServer", "_on_CreateSessionRequest", "function");
+  expect(Subscription.prototype, "Subscription", "preCreateMonitoredItem", "function");
+  expect(PacketAssembler.prototype, "PacketAssembler", "emit", "function");
   staticChecked = true;
 }
 
@@ -132,6 +153,7 @@ export function checkSubscription(subscription: ClientSubscription): void {
   expect(subscription, "ClientSubscription", "monitoredItems", "object");
   expect(subscription, "ClientSubscription", "_removeGroup", "function");
   expect(subscription, "ClientSubscription", "_delete_monitored_items", "function");
+  expect(subscription, "ClientSubscription", "_remove", "function");
 }
 
 /** The sequence number Republish starts from (+1): node-opcua's `lastSequenceNumber`. */
@@ -184,6 +206,16 @@ export function deleteItems(
     _delete_monitored_items(items: ClientMonitoredItemBase[], done: (error?: Error) => void): void;
   };
   internals._delete_monitored_items(items, done);
+}
+
+/**
+ * Takes an item out of the subscription's table without a request (node-opcua's `_remove`): after
+ * its DeleteMonitoredItems, or for an item the server never created.
+ */
+export function forgetItem(subscription: ClientSubscription, item: ClientMonitoredItemBase): void {
+  const internals = subscription as unknown as { _remove?(item: ClientMonitoredItemBase): void };
+  if (typeof internals._remove !== "function") throw missing("ClientSubscription", "_remove");
+  internals._remove(item);
 }
 
 // ---- server side -------------------------------------------------------------------------------
@@ -244,4 +276,163 @@ export function interceptCreateSession(
   const target = server as unknown as { _on_CreateSessionRequest: CreateSessionHandler };
   const original = target._on_CreateSessionRequest.bind(server);
   target._on_CreateSessionRequest = (message, channel) => intercept(original, message, channel);
+}
+
+/**
+ * Queues an EventFieldList into a downstream event item as it is (node-opcua's own event path,
+ * `_enqueue_event`, after it evaluated a local event against the filter).
+ */
+export function enqueueEvent(item: MonitoredItemBase, fields: Variant[]): void {
+  const internals = item as unknown as { _enqueue_event?(fields: Variant[]): void };
+  if (typeof internals._enqueue_event !== "function") throw missing("MonitoredItem", "_enqueue_event");
+  internals._enqueue_event(fields);
+}
+
+type PreCreate = (
+  this: Subscription,
+  ...args: unknown[]
+) => { monitoredItem?: object | null; createResult: MonitoredItemCreateResult };
+const createResults = new WeakMap<object, MonitoredItemCreateResult>();
+let createResultsKept = false;
+
+/**
+ * From now on, remember the CreateMonitoredItems result of each downstream item: node-opcua makes
+ * it in Subscription.preCreateMonitoredItem (wrapped once per process, behaviour unchanged), and
+ * its onCreateMonitoredItem hook gets the item only. See `createResultOf`.
+ */
+export function keepCreateResults(): void {
+  checkNodeOpcuaPrivates();
+  if (createResultsKept) return;
+  createResultsKept = true;
+  const prototype = Subscription.prototype as unknown as { preCreateMonitoredItem: PreCreate };
+  const original = prototype.preCreateMonitoredItem;
+  prototype.preCreateMonitoredItem = function (this: Subscription, ...args: unknown[]) {
+    const outcome = original.apply(this, args);
+    if (outcome.monitoredItem) createResults.set(outcome.monitoredItem, outcome.createResult);
+    return outcome;
+  };
+}
+
+/** The create result node-opcua will answer for `item` (until the response is sent); see keepCreateResults. */
+export function createResultOf(item: MonitoredItemBase): MonitoredItemCreateResult | undefined {
+  return createResults.get(item);
+}
+
+/**
+ * Gives `namespace` another URI in the address space's table (`_namespaceIndexByUri`) and on the
+ * namespace itself (`namespaceUri`, read-only in the typings): its index stays.
+ */
+export function renameNamespace(addressSpace: AddressSpace, namespace: Namespace, uri: string): void {
+  checkNodeOpcuaPrivates();
+  const table = (addressSpace as unknown as { _namespaceIndexByUri?: unknown })._namespaceIndexByUri;
+  if (!(table instanceof Map)) throw missing("AddressSpace", "_namespaceIndexByUri");
+  table.delete(namespace.namespaceUri);
+  table.set(uri, namespace.index);
+  (namespace as { namespaceUri: string }).namespaceUri = uri;
+}
+
+/**
+ * Sets a DataType's DataTypeDefinition (`$fullDefinition`, where node-opcua keeps the one it
+ * computes for structures and enumerations): what its DataTypeDefinition attribute answers.
+ */
+export function setDataTypeDefinition(dataType: UADataType, definition: ExtensionObject): void {
+  checkNodeOpcuaPrivates();
+  expect(dataType, "UADataType", "getDefinition", "function");
+  if (!("$fullDefinition" in dataType)) throw missing("UADataType", "$fullDefinition");
+  (dataType as unknown as { $fullDefinition: ExtensionObject }).$fullDefinition = definition;
+}
+
+/** The part of node-opcua's ExtraDataTypeManager the gateway's structure codecs use. */
+export interface DataTypeCodecs {
+  getExtensionObjectConstructorFromBinaryEncoding(encoding: NodeId): new () => object;
+}
+
+/** The address space's DataTypeManager (its structure codecs; not in the AddressSpace typings). */
+export function dataTypeManager(addressSpace: AddressSpace): DataTypeCodecs {
+  checkNodeOpcuaPrivates();
+  expect(addressSpace, "AddressSpace", "getDataTypeManager", "function");
+  const manager = (addressSpace as unknown as { getDataTypeManager(): DataTypeCodecs }).getDataTypeManager();
+  expect(manager, "ExtraDataTypeManager", "getExtensionObjectConstructorFromBinaryEncoding", "function");
+  return manager;
+}
+
+/** One node's Write, as the server's Write service calls it per WriteValue. */
+export type WriteNode = (context: ISessionContext, writeValue: WriteValue) => Promise<StatusCode>;
+
+/**
+ * Replaces the server's per-node Write (AddressSpaceAccessor.writeNode, which the Write service
+ * calls for each WriteValue; not in IAddressSpaceAccessor); `wrap` gets the original. False when
+ * the engine has no accessor (not started).
+ */
+export function replaceWriteNode(engine: ServerEngine, wrap: (original: WriteNode) => WriteNode): boolean {
+  checkNodeOpcuaPrivates();
+  const accessor = engine.addressSpaceAccessor as unknown as { writeNode: WriteNode } | null;
+  if (!accessor) return false;
+  expect(accessor, "AddressSpaceAccessor", "writeNode", "function");
+  accessor.writeNode = wrap(accessor.writeNode.bind(accessor));
+  return true;
+}
+
+/** What a HistoryRead of one node answers (the arguments as node-opcua passes them). */
+export type NodeHistoryRead = (context: ISessionContext, details: unknown) => Promise<HistoryReadResult>;
+
+/**
+ * Serves HistoryRead on an Object (event history): node-opcua's Read service calls a node's
+ * `historyRead` when it has one (UAObject does not, in its typings or otherwise).
+ */
+export function serveObjectHistory(object: UAObject, historyRead: NodeHistoryRead): void {
+  checkNodeOpcuaPrivates();
+  (object as unknown as { historyRead: NodeHistoryRead }).historyRead = historyRead;
+}
+
+/**
+ * The Time a condition's next event carries (node-opcua stamps `new Date()` unless the
+ * ConditionInfo that calculateConditionInfo returns has a `time`, which its typings do not list).
+ */
+export function stampConditionTime(info: ConditionInfo, time: Date): void {
+  (info as ConditionInfo & { time?: Date }).time = time;
+}
+
+/**
+ * Replaces the object a variable's bound extension object (`$extensionObject`, e.g. ServerStatus)
+ * is served from; `wrap` gets the current one (e.g. to answer through a Proxy).
+ */
+export function replaceBoundExtensionObject(variable: UAVariable, wrap: (bound: object) => object): void {
+  checkNodeOpcuaPrivates();
+  const target = variable as unknown as { $extensionObject?: unknown };
+  if (typeof target.$extensionObject !== "object" || target.$extensionObject === null)
+    throw missing("UAVariable", "$extensionObject");
+  target.$extensionObject = wrap(target.$extensionObject);
+}
+
+/**
+ * Sets a variable's DataValue as it is, timestamps included (`_internal_set_dataValue`;
+ * setValueFromSource makes the ServerTimestamp a copy of the source timestamp).
+ */
+export function setDataValueAsIs(variable: UAVariable, dataValue: DataValue): void {
+  const internals = variable as unknown as { _internal_set_dataValue?(dataValue: DataValue): void };
+  if (typeof internals._internal_set_dataValue !== "function")
+    throw missing("UAVariable", "_internal_set_dataValue");
+  internals._internal_set_dataValue(dataValue);
+}
+
+let assemblerErrorsGuarded = false;
+
+/**
+ * PacketAssembler errors nobody listens to any more are dropped instead of thrown (see
+ * security/transport-hardening.ts): PacketAssembler.prototype.emit wrapped, once per process.
+ */
+export function dropUnheardAssemblerErrors(): void {
+  checkNodeOpcuaPrivates();
+  if (assemblerErrorsGuarded) return;
+  assemblerErrorsGuarded = true;
+  const emit = PacketAssembler.prototype.emit;
+  PacketAssembler.prototype.emit = function guardedEmit(
+    this: PacketAssembler,
+    event: string | symbol,
+    ...args: unknown[]
+  ): boolean {
+    if (event === "error" && this.listenerCount("error") === 0) return false;
+    return emit.call(this, event, ...args);
+  };
 }

@@ -61,7 +61,8 @@ export function layerOf(stack: readonly CallFrame[]): string {
   )
     return areaOf(leaf).startsWith("src/") ? LAYERS.binding : LAYERS.serverValue;
   if (has(stack, inSrc("redundancy/mirror.ts", "client/item-registry.ts"))) return LAYERS.mirror;
-  if (has(stack, inSrc("upstream/item-set.ts", "upstream/link.ts"))) return LAYERS.dispatch;
+  if (has(stack, inSrc("upstream/item-set.ts", "upstream/link.ts", "upstream/connection.ts")))
+    return LAYERS.dispatch;
   if (has(stack, (f) => /node-opcua-secure-channel\/.*\/client\/|node-opcua-client\//.test(f.url)))
     return LAYERS.clientDecode;
   if (

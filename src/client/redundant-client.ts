@@ -7,7 +7,6 @@ import {
   type CallMethodResult,
   type ClientSession,
   type DataValue,
-  HistoryReadRequest,
   type HistoryReadRequestOptions,
   type HistoryReadResult,
   type NodeIdLike,
@@ -23,13 +22,17 @@ import { upstreamSettings } from "../config/schema-upstream.ts";
 import { RedundancyError } from "../errors.ts";
 import { type Logger, silentLogger } from "../log.ts";
 import { RedundancyMachine } from "../redundancy/machine.ts";
+import { PAIR_TRANSITIONS } from "../redundancy/pair-state.ts";
 import type { Decision, PairState, ServerFacts } from "../redundancy/types.ts";
+import { checkTransition } from "../transitions.ts";
 import { UpstreamLink } from "../upstream/link.ts";
-import { CanonicalNamespaces, type LinkNamespaces } from "../upstream/namespace-remap.ts";
+import { CanonicalNamespaces } from "../upstream/namespace-remap.ts";
 import { noCommunication } from "./data-values.ts";
 import { EventRegistry } from "./event-registry.ts";
 import { ItemRegistry, pairItems, type ValueListener } from "./item-registry.ts";
 import { MonitorItems } from "./monitor-items.ts";
+import { pairStatus } from "./pair-status.ts";
+import { RequestForwarding } from "./request-forwarding.ts";
 import { isReporting, linkRoles } from "./roles.ts";
 import type { ServerClocks } from "./server-clocks.ts";
 import { followServerFacts } from "./server-facts.ts";
@@ -79,7 +82,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   readonly config: PairConfig;
   readonly #clock: Clock;
   readonly #logger: Logger;
-  readonly #requestTimeoutMs: number;
+  readonly #requests: RequestForwarding;
   readonly #links: UpstreamLink[];
   readonly #machine: RedundancyMachine;
   readonly #items: ItemRegistry;
@@ -92,8 +95,6 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   readonly #coldStandbys = new Set<number>();
   #wakeTimer: NodeJS.Timeout | null = null;
   #failovers = 0;
-  /** The server that was active last, kept while none is (cold mode keeps its items). */
-  #lastActive: number | null = null;
   #lastFailover: FailoverEvent | null = null;
   /** When the active server stopped serving (for failover durations), or every server was lost. */
   #outageSince: number | null = null;
@@ -106,7 +107,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     this.config = parsePairConfig(config);
     this.#clock = options.clock ?? systemClock;
     this.#logger = (options.logger ?? silentLogger).child({ pair: this.config.name });
-    this.#requestTimeoutMs = options.requestTimeoutMs ?? 5000;
+    const requestTimeoutMs = options.requestTimeoutMs ?? 5000;
     const c = this.config;
     this.#links = c.servers.map(
       (server, index) =>
@@ -117,7 +118,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
             statusQuery: c.statusQuery,
             ...upstreamSettings(c, server),
             reconnect: c.reconnect,
-            requestTimeoutMs: this.#requestTimeoutMs,
+            requestTimeoutMs,
             ...(server.reverseConnect ? { reverseConnect: server.reverseConnect } : {}),
             clientName: `opcua-redundancy-${c.name}`,
             security: server.security,
@@ -142,6 +143,15 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       },
       this.#clock.now(),
     );
+    this.#requests = new RequestForwarding({
+      pairName: c.name,
+      timeoutMs: requestTimeoutMs,
+      active: () => {
+        const link = this.#links[this.#machine.active ?? -1];
+        const session = link?.session;
+        return link && session ? { session, namespaces: link.namespaces } : null;
+      },
+    });
     [this.#items, this.#clocks] = pairItems(this.#links, c, { logger: this.#logger, clock: this.#clock });
     this.#clocks.on("step", (event) => this.emit("clockStep", event));
     this.events = new EventRegistry(this.#links, this, { mode: c.mode, bufferSize: c.hot.bufferSize });
@@ -254,36 +264,16 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   }
 
   read(nodes: readonly (ReadValueIdOptions | NodeIdLike)[], maxAge = 0): Promise<DataValue[]> {
-    const toRead = nodes.map((n) =>
-      typeof n === "object" && n !== null && "nodeId" in n
-        ? n
-        : { nodeId: n as NodeIdLike, attributeId: AttributeIds.Value },
-    );
-    return this.#onActive("read", (session, ns) =>
-      session.read(
-        toRead.map((n) => ({ ...n, nodeId: ns.toLink(n.nodeId as NodeIdLike) })),
-        maxAge,
-      ),
-    );
+    return this.#requests.read(nodes, maxAge);
   }
 
   /** Writes go to the active server only; with none active they fail at once and are never retried. */
   write(nodes: readonly WriteValueOptions[]): Promise<StatusCode[]> {
-    return this.#onActive("write", (session, ns) =>
-      session.write(nodes.map((n) => ({ ...n, nodeId: ns.toLink(n.nodeId as NodeIdLike) }))),
-    );
+    return this.#requests.write(nodes);
   }
 
   call(methods: readonly CallMethodRequestLike[]): Promise<CallMethodResult[]> {
-    return this.#onActive("call", (session, ns) =>
-      session.call(
-        methods.map((m) => ({
-          ...m,
-          objectId: ns.toLink(m.objectId as NodeIdLike),
-          methodId: ns.toLink(m.methodId as NodeIdLike),
-        })),
-      ),
-    );
+    return this.#requests.call(methods);
   }
 
   /**
@@ -291,25 +281,11 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
    * server's session: after a failover they are invalid there (BadContinuationPointInvalid).
    */
   historyRead(request: HistoryReadRequestOptions): Promise<HistoryReadResult[]> {
-    return this.#onActive("historyRead", async (session) => {
-      const response = await session.historyRead(new HistoryReadRequest(request));
-      return response.results ?? [];
-    });
+    return this.#requests.historyRead(request);
   }
 
   browse(nodes: readonly BrowseDescriptionLike[]): Promise<BrowseResult[]> {
-    return this.#onActive("browse", async (session, ns) => {
-      const toBrowse = nodes.map((n) =>
-        typeof n === "object" && n !== null && "nodeId" in n
-          ? {
-              ...n,
-              nodeId: ns.toLink(n.nodeId as NodeIdLike),
-              ...(n.referenceTypeId ? { referenceTypeId: ns.toLink(n.referenceTypeId as NodeIdLike) } : {}),
-            }
-          : ns.toLink(n as NodeIdLike).toString(),
-      ) as BrowseDescriptionLike[];
-      return ns.browseResultsToCanonical(await session.browse(toBrowse));
-    });
+    return this.#requests.browse(nodes);
   }
 
   /** Continuation points belong to the session that made them: valid only until a failover. */
@@ -317,11 +293,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     continuationPoints: readonly Buffer[],
     releaseContinuationPoints = false,
   ): Promise<BrowseResult[]> {
-    return this.#onActive("browseNext", async (session, ns) =>
-      ns.browseResultsToCanonical(
-        await session.browseNext([...continuationPoints], releaseContinuationPoints),
-      ),
-    );
+    return this.#requests.browseNext(continuationPoints, releaseContinuationPoints);
   }
 
   /** Operator command: switch to `target` (index or URL), or to the best other server. */
@@ -341,33 +313,17 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
   }
 
   status(): PairStatus {
-    const active = this.#machine.active;
-    return {
-      name: this.config.name,
-      mode: this.config.mode,
+    return pairStatus({
+      config: this.config,
       state: this.#state,
-      active: active === null ? null : this.config.servers[active]!.url,
-      activeIndex: active,
+      active: this.#machine.active,
       failovers: this.#failovers,
       lastFailover: this.#lastFailover,
-      monitoredItems: this.#items.size,
-      monitorsFailingEverywhere: this.#monitors.failingEverywhere,
-      hotBufferOverflows: this.#items.overflowed,
-      servers: this.#links.map((link, i) => ({
-        url: link.settings.url,
-        name: this.config.servers[i]!.name ?? link.settings.url,
-        state: link.state,
-        role: link.role,
-        active: i === active,
-        serverState: link.facts.serverState ?? null,
-        serviceLevel: link.facts.serviceLevel ?? null,
-        ...link.lastError.status(link.state === "connected"),
-        monitoredItems: link.items.created,
-        recovery: { ...link.recovery },
-        clock: { ...this.#clocks.status(i), timeRegressions: this.#items.regressions[i] ?? 0 },
-        monitors: this.#monitors.states(i),
-      })),
-    };
+      links: this.#links,
+      items: this.#items,
+      monitors: this.#monitors,
+      clocks: this.#clocks,
+    });
   }
 
   #onFacts(server: number, facts: ServerFacts): void {
@@ -399,7 +355,6 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     const wasLost = this.#state === "allLost";
     const outageSince = this.#outageSince;
     this.#outageSince = null;
-    this.#lastActive = to;
     this.#items.forEachMirror((mirror) => mirror.activate(to));
     this.#logger.info({ from, to, reason, detail }, "active server");
     if (wasLost) {
@@ -442,7 +397,7 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       mode: this.config.mode,
       serverCount: this.#links.length,
       active,
-      lastActive: this.#lastActive,
+      lastActive: this.#machine.lastActive,
       coldStandbys: this.#coldStandbys,
     });
     this.#links.forEach((link, i) => {
@@ -476,45 +431,13 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     return this.config.servers[index]!.name ?? `server ${index}`;
   }
 
-  /** The one place where a pair state changes: one log line and one event. */
+  /** The one place where a pair state changes: checked against PAIR_TRANSITIONS, one log line, one event. */
   #setState(to: PairState, reason: string): void {
     const from = this.#state;
     if (from === to) return;
+    checkTransition(PAIR_TRANSITIONS, from, to, this.#logger);
     this.#state = to;
     this.#logger.info({ from, to, reason }, "pair state");
     this.emit("stateChanged", { from, to, reason });
-  }
-
-  async #onActive<T>(
-    operation: string,
-    run: (session: ClientSession, namespaces: LinkNamespaces) => Promise<T>,
-  ): Promise<T> {
-    const active = this.#machine.active;
-    const session = active === null ? null : this.#links[active]!.session;
-    if (!session) {
-      throw new RedundancyError(
-        "ERR_NO_ACTIVE_SERVER",
-        `${operation}: no active server in pair ${this.config.name}`,
-        {
-          statusCode: "BadServerNotConnected",
-        },
-      );
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const message = `${operation} not answered within ${this.#requestTimeoutMs} ms`;
-        reject(new RedundancyError("ERR_REQUEST_TIMEOUT", message, { statusCode: "BadTimeout" }));
-      }, this.#requestTimeoutMs);
-    });
-    try {
-      return await Promise.race([run(session, this.#links[active!]!.namespaces), timeout]);
-    } catch (error) {
-      if (error instanceof RedundancyError) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new RedundancyError("ERR_UPSTREAM_REQUEST", `${operation} failed: ${message}`, { cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
   }
 }

@@ -10,26 +10,20 @@ import {
   type ISessionContext,
   type NodeId,
   PermissionType,
-  type StatusCode,
+  type ServerEngine,
   StatusCodes,
-  type WriteValue,
 } from "node-opcua";
+import { replaceWriteNode } from "../node-opcua-private.ts";
 import { statusCodeOf, type UpstreamPort } from "./upstream-port.ts";
 import type { ValueRemap } from "./value-remap.ts";
 
-/** node-opcua's per-node write step (OPCUAServer.engine.addressSpaceAccessor). */
-export interface WriteAccessor {
-  writeNode(context: ISessionContext, writeValue: WriteValue): Promise<StatusCode>;
-}
-
 export function forwardAttributeWrites(
-  accessor: WriteAccessor,
+  engine: ServerEngine,
   resolve: (downstreamNodeId: NodeId) => { upstreamNodeId: NodeId; remap: ValueRemap } | undefined,
   findNode: (nodeId: NodeId) => Parameters<ISessionContext["checkPermission"]>[0] | null,
   port: UpstreamPort,
 ): void {
-  const own = accessor.writeNode.bind(accessor);
-  accessor.writeNode = async (context, writeValue) => {
+  replaceWriteNode(engine, (own) => async (context, writeValue) => {
     if (writeValue.attributeId === AttributeIds.Value) return own(context, writeValue);
     const target = resolve(writeValue.nodeId);
     const node = target ? findNode(writeValue.nodeId) : null;
@@ -50,5 +44,5 @@ export function forwardAttributeWrites(
     } catch (error) {
       return statusCodeOf(error);
     }
-  };
+  });
 }

@@ -16,6 +16,7 @@ import {
   resolveNodeId,
   type UADataType,
 } from "node-opcua";
+import { setDataTypeDefinition } from "../node-opcua-private.ts";
 import type { NamespaceMap } from "./namespace-map.ts";
 import type { DefinitionSpec, EncodingSpec } from "./snapshot-datatypes.ts";
 
@@ -85,7 +86,7 @@ export function setDefinition(
             description: f.description === undefined ? undefined : { text: f.description },
           })),
         });
-  (dataType as unknown as { $fullDefinition: unknown }).$fullDefinition = definition;
+  setDataTypeDefinition(dataType, definition);
 }
 
 /**

@@ -13,7 +13,8 @@
  *
  * An upstream refusal of the filter (its StatusCode, e.g. BadEventFilterInvalid) is the downstream
  * item's create result: node-opcua offers no way for the create hook to answer one, so the
- * create result object is taken from Subscription.preCreateMonitoredItem (see create-results.ts).
+ * create result object is taken from Subscription.preCreateMonitoredItem (see keepCreateResults in
+ * node-opcua-private.ts).
  */
 import {
   type AddressSpace,
@@ -38,8 +39,8 @@ import {
 } from "node-opcua";
 import type { EventHandle, EventListener } from "../client/event-registry.ts";
 import type { Logger } from "../log.ts";
+import { createResultOf, enqueueEvent, keepCreateResults } from "../node-opcua-private.ts";
 import { type NamespaceIndexMap, remapEventFilter, remapFieldVariant } from "../upstream/event-filter.ts";
-import { createResultOf } from "./create-results.ts";
 import type { NamespaceMap } from "./namespace-map.ts";
 
 export interface EventPort {
@@ -66,15 +67,6 @@ interface Served {
 const SERVER_OBJECT = resolveNodeId("i=2253");
 /** How long a create waits for the upstream's verdict on the filter while a server is active. */
 const STATUS_WAIT_MS = 3000;
-
-/** node-opcua's MonitoredItem queues an EventFieldList this way (private, used by its own event path). */
-interface EventQueue {
-  _enqueue_event(fields: Variant[]): void;
-  monitoringMode: MonitoringMode;
-  filter: unknown;
-  monitoredItemId: number;
-  itemToMonitor: { attributeId: number };
-}
 
 function probe(index: number): NodeId {
   return new NodeId(NodeIdType.NUMERIC, 1, index);
@@ -121,6 +113,7 @@ export function createEventForwarding(options: {
   port: EventPort;
   logger: Logger;
 }): EventForwarding {
+  keepCreateResults(); // the create results an upstream refusal is answered with
   const served = new Map<MonitoredItemBase, Served>();
   const watched = new WeakSet<Subscription>();
   let closed = false;
@@ -153,7 +146,7 @@ export function createEventForwarding(options: {
 
   return {
     async onCreate(subscription, base) {
-      const item = base as unknown as EventQueue & MonitoredItemBase;
+      const item = base as MonitoredItem; // the class behind the interface node-opcua's hook passes
       const node = base.node;
       if (closed || !node || node.nodeClass !== NodeClass.Object) return false;
       if (item.itemToMonitor?.attributeId !== AttributeIds.EventNotifier) return false;
@@ -168,7 +161,7 @@ export function createEventForwarding(options: {
       });
       const enqueue = (fields: Variant[]) => {
         if (!served.has(base) || item.monitoringMode === MonitoringMode.Disabled) return;
-        item._enqueue_event(fields);
+        enqueueEvent(base, fields);
       };
       const listener: EventListener = {
         onEvent: (fields) => enqueue(fields.map((v) => remapFieldVariant(v, down))),
@@ -210,8 +203,7 @@ export function createEventForwarding(options: {
       const mine = [...served.entries()].filter(
         ([item, s]) =>
           s.subscription === subscription &&
-          (monitoredItemId === undefined ||
-            (item as unknown as EventQueue).monitoredItemId === monitoredItemId),
+          (monitoredItemId === undefined || (item as MonitoredItem).monitoredItemId === monitoredItemId),
       );
       const results = await Promise.all(mine.map(([, s]) => s.handle.refresh()));
       return results.find((r) => r.isNotGood()) ?? StatusCodes.Good;

@@ -9,21 +9,14 @@
  * its own: they are bound to its certificate, and a transparent set has one ServerUri, the gateway's.
  */
 import type { AddressSpace } from "node-opcua";
-
-/** node-opcua's namespace table (not in its typings). */
-interface NamespaceTable {
-  _namespaceIndexByUri: Map<string, number>;
-}
+import { renameNamespace } from "../node-opcua-private.ts";
 
 /** Gives index 1 the upstream's URI; false (nothing changed) when the URI is already used elsewhere. */
 export function presentUpstreamNamespace(addressSpace: AddressSpace, uri: string | undefined): boolean {
   if (!uri) return false;
   const own = addressSpace.getOwnNamespace();
   if (own.namespaceUri === uri) return true;
-  const table = (addressSpace as unknown as NamespaceTable)._namespaceIndexByUri;
-  if (!(table instanceof Map) || addressSpace.getNamespaceIndex(uri) >= 0) return false;
-  table.delete(own.namespaceUri);
-  table.set(uri, own.index);
-  (own as { namespaceUri: string }).namespaceUri = uri;
+  if (addressSpace.getNamespaceIndex(uri) >= 0) return false;
+  renameNamespace(addressSpace, own, uri);
   return true;
 }

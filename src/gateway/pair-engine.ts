@@ -28,10 +28,13 @@ import type { EventHandle, EventListener } from "../client/event-registry.ts";
 import type { RedundantClient } from "../client/redundant-client.ts";
 import type { MonitorHandle, MonitorOptions, PairStatus, RedundantClientEvents } from "../client/types.ts";
 import type { PairConfig } from "../config/schema.ts";
+import { type Logger, silentLogger } from "../log.ts";
+import { PAIR_TRANSITIONS } from "../redundancy/pair-state.ts";
 import type { PairState } from "../redundancy/types.ts";
+import { checkTransition } from "../transitions.ts";
 
+/** Re-emitted as they are; "stateChanged" goes through PairEngine.#setState. */
 const FORWARDED_EVENTS = [
-  "stateChanged",
   "failover",
   "linkStateChanged",
   "allServersLost",
@@ -79,12 +82,17 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
     handle: EventHandle;
   }>();
   #detach: () => void;
+  readonly #logger: Logger;
+  /** The state the listeners were told last (the current client's, or the replaced one's). */
+  #announced: PairState;
   /** Values delivered to the gateway by the pair's engine (for /metrics). */
   valuesForwarded = 0;
 
-  constructor(client: RedundantClient) {
+  constructor(client: RedundantClient, options: { logger?: Logger } = {}) {
     super();
     this.#client = client;
+    this.#logger = options.logger ?? silentLogger;
+    this.#announced = client.state;
     this.#detach = this.#forwardEvents(client);
   }
 
@@ -230,12 +238,25 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
       void registration.handle.refresh();
     }
     await previous.stop();
-    // The downstream view changed at once (new servers): tell listeners like any state change.
-    this.emit("stateChanged", {
-      from: previous.state,
-      to: next.state,
-      reason: `configuration reloaded: servers ${next.config.servers.map((s) => s.url).join(", ")}`,
-    });
+    // The downstream view changed at once (new servers): tell listeners like any state change,
+    // even when the new client's state is the one they knew.
+    this.#setState(
+      next.state,
+      `configuration reloaded: servers ${next.config.servers.map((s) => s.url).join(", ")}`,
+      true,
+    );
+  }
+
+  /**
+   * The one place the engine's "stateChanged" comes from: the current client's changes and a
+   * reload's. Checked against PAIR_TRANSITIONS; from is what the listeners were told last.
+   */
+  #setState(to: PairState, reason: string, always = false): void {
+    const from = this.#announced;
+    if (from === to && !always) return;
+    checkTransition(PAIR_TRANSITIONS, from, to, this.#logger);
+    this.#announced = to;
+    this.emit("stateChanged", { from, to, reason });
   }
 
   /**
@@ -304,8 +325,11 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
       source.on(event, listener);
       return () => source.off(event, listener);
     });
+    const onState = ({ to, reason }: { to: PairState; reason: string }) => this.#setState(to, reason);
+    client.on("stateChanged", onState);
     return () => {
       for (const off of listeners) off();
+      client.off("stateChanged", onState);
     };
   }
 }

@@ -25,7 +25,7 @@ import { anyoneCanLogIn, downstreamSecurityOptions } from "../security/downstrea
 import { pkiStoreFolder } from "../security/gateway-pki.ts";
 import { applyRolePermissions } from "../security/roles.ts";
 import { buildMirror, type MirrorIndex } from "./address-mirror.ts";
-import { forwardAttributeWrites, type WriteAccessor } from "./attribute-writes.ts";
+import { forwardAttributeWrites } from "./attribute-writes.ts";
 import { bindConditionMethods } from "./condition-methods.ts";
 import { registerDataTypes } from "./datatype-mirror.ts";
 import { eventHistoryRemap, eventHistoryTarget } from "./event-history.ts";
@@ -88,7 +88,7 @@ export class PairServer {
   constructor(options: PairServerOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ pair: options.pair.name });
-    this.client = new PairEngine(this.#newClient(options.pair));
+    this.client = new PairEngine(this.#newClient(options.pair), { logger: this.#logger });
     this.#hooks = createMonitoredItemHooks(
       (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
       this.client,
@@ -191,17 +191,15 @@ export class PairServer {
       eventHistoryRemap(() => this.#namespaceMap),
       valueToDownstream,
     );
-    const accessor = server.engine.addressSpaceAccessor as unknown as WriteAccessor | null;
-    if (accessor)
-      forwardAttributeWrites(
-        accessor,
-        (nodeId) => {
-          const upstreamNodeId = this.#mirror?.nodes.get(nodeId.toString());
-          return upstreamNodeId && this.#remap ? { upstreamNodeId, remap: this.#remap } : undefined;
-        },
-        (nodeId) => server.engine.addressSpace?.findNode(nodeId) ?? null,
-        this.client,
-      );
+    forwardAttributeWrites(
+      server.engine,
+      (nodeId) => {
+        const upstreamNodeId = this.#mirror?.nodes.get(nodeId.toString());
+        return upstreamNodeId && this.#remap ? { upstreamNodeId, remap: this.#remap } : undefined;
+      },
+      (nodeId) => server.engine.addressSpace?.findNode(nodeId) ?? null,
+      this.client,
+    );
     const cached = this.#options.cacheFile ? await loadSnapshot(this.#options.cacheFile) : undefined;
     if (cached) await this.#install(cached, "cache");
     await server.start();

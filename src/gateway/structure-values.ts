@@ -26,6 +26,7 @@ import {
 } from "node-opcua";
 import { OpaqueStructure } from "node-opcua-extension-object";
 import { RedundancyError } from "../errors.ts";
+import { dataTypeManager } from "../node-opcua-private.ts";
 import type { IndexMap } from "./value-remap.ts";
 
 interface FieldLike {
@@ -129,7 +130,7 @@ export class StructureCodec {
   }
 
   #codecs(): CodecSource {
-    return (this.#addressSpace as unknown as { getDataTypeManager(): CodecSource }).getDataTypeManager();
+    return dataTypeManager(this.#addressSpace) as CodecSource;
   }
 
   /** An upstream structure as the gateway's own object (standard structures pass as they are). */

@@ -64,6 +64,13 @@ export class RedundancyMachine {
   get active(): number | null {
     return this.#active;
   }
+  /**
+   * The server that was active last, kept while none is (cold mode keeps its items there): the
+   * only record of it (RedundantClient asks here).
+   */
+  get lastActive(): number | null {
+    return this.#lastActive;
+  }
   get lastSwitchAt(): number | null {
     return Number.isFinite(this.#lastSwitchAt) ? this.#lastSwitchAt : null;
   }

@@ -7,20 +7,9 @@
  * An assembler nobody listens to any more has no one to tell: its errors are dropped (the
  * connection itself stays under the transport's normal timeouts and limits).
  */
-import { PacketAssembler } from "node-opcua-packet-assembler";
+import { dropUnheardAssemblerErrors } from "../node-opcua-private.ts";
 
-let installed = false;
-
+/** Installs the guard (once per process; the patch itself is in node-opcua-private.ts). */
 export function hardenServerTransport(): void {
-  if (installed) return;
-  installed = true;
-  const emit = PacketAssembler.prototype.emit;
-  PacketAssembler.prototype.emit = function guardedEmit(
-    this: PacketAssembler,
-    event: string | symbol,
-    ...args: unknown[]
-  ): boolean {
-    if (event === "error" && this.listenerCount("error") === 0) return false;
-    return emit.call(this, event, ...args);
-  };
+  dropUnheardAssemblerErrors();
 }

@@ -27,6 +27,7 @@ import {
   type UAVariable,
   Variant,
 } from "node-opcua";
+import { serveObjectHistory, stampConditionTime } from "../node-opcua-private.ts";
 
 export interface AlarmOptions {
   /** Period of the BaseEvent on the Server object (0 = none). */
@@ -50,14 +51,6 @@ export function levelAt(counter: number, periodTicks: number): number {
   const half = periodTicks / 2;
   const rising = phase <= half ? phase : periodTicks - phase;
   return Math.round((1000 * rising) / half) / 10;
-}
-
-interface ConditionInfoWithTime {
-  time?: Date | null;
-}
-/** node-opcua stamps a condition event with `new Date()`; the tick's time makes two servers agree. */
-interface TimedAlarm {
-  _calculateConditionInfo(...args: unknown[]): ConditionInfoWithTime;
 }
 
 export function buildAlarms(
@@ -100,11 +93,12 @@ export function buildAlarms(
   });
   alarm.setEnabledState(true);
   let tickTime: Date | null = null;
-  const timed = alarm as unknown as TimedAlarm;
-  const calculate = timed._calculateConditionInfo.bind(alarm);
-  timed._calculateConditionInfo = (...args: unknown[]) => {
+  // node-opcua stamps a condition event with `new Date()`; the tick's time makes two servers agree
+  // (calculateConditionInfo: published for assignment; node-opcua's default is reached through it).
+  const calculate = alarm.calculateConditionInfo.bind(alarm);
+  alarm.calculateConditionInfo = (...args) => {
     const info = calculate(...args);
-    if (tickTime) info.time = tickTime;
+    if (tickTime) stampConditionTime(info, tickTime);
     return info;
   };
 
@@ -155,24 +149,23 @@ function keepEventHistory(tank: UAObject, tickTime: () => Date | null): void {
     history.push({ time: (tickTime() ?? new Date()).getTime(), data });
     if (history.length > EVENT_HISTORY) history.shift();
   });
-  (tank as unknown as { historyRead: (...args: unknown[]) => Promise<HistoryReadResult> }).historyRead =
-    async (_context: unknown, details: unknown) => {
-      if (!(details instanceof ReadEventDetails) || !details.filter) {
-        return new HistoryReadResult({ statusCode: StatusCodes.BadHistoryOperationUnsupported });
-      }
-      const from = details.startTime?.getTime() ?? 0;
-      const to = details.endTime?.getTime() ?? Number.MAX_SAFE_INTEGER;
-      const selected = history.filter((h) => h.time >= from && h.time <= to);
-      const limit = details.numValuesPerNode > 0 ? details.numValuesPerNode : selected.length;
-      const events = selected.slice(0, limit).map((h) => ({
-        eventFields: extractEventFields(
-          SessionContext.defaultContext,
-          details.filter?.selectClauses ?? [],
-          h.data,
-        ),
-      }));
-      // HistoryEvent (DataType i=659): node-opcua has its class but does not export it
-      const historyData = tank.addressSpace.constructExtensionObject(resolveNodeId("i=659"), { events });
-      return new HistoryReadResult({ statusCode: StatusCodes.Good, historyData });
-    };
+  serveObjectHistory(tank, async (_context: unknown, details: unknown) => {
+    if (!(details instanceof ReadEventDetails) || !details.filter) {
+      return new HistoryReadResult({ statusCode: StatusCodes.BadHistoryOperationUnsupported });
+    }
+    const from = details.startTime?.getTime() ?? 0;
+    const to = details.endTime?.getTime() ?? Number.MAX_SAFE_INTEGER;
+    const selected = history.filter((h) => h.time >= from && h.time <= to);
+    const limit = details.numValuesPerNode > 0 ? details.numValuesPerNode : selected.length;
+    const events = selected.slice(0, limit).map((h) => ({
+      eventFields: extractEventFields(
+        SessionContext.defaultContext,
+        details.filter?.selectClauses ?? [],
+        h.data,
+      ),
+    }));
+    // HistoryEvent (DataType i=659): node-opcua has its class but does not export it
+    const historyData = tank.addressSpace.constructExtensionObject(resolveNodeId("i=659"), { events });
+    return new HistoryReadResult({ statusCode: StatusCodes.Good, historyData });
+  });
 }

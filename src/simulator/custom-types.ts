@@ -25,6 +25,7 @@ import {
   Variant,
   VariantArrayType,
 } from "node-opcua";
+import { setDataTypeDefinition } from "../node-opcua-private.ts";
 
 /** The encoding NodeIds: numeric, in the server's own namespace, like nodesets generated from UDTs. */
 const TYPES = {
@@ -263,7 +264,7 @@ function setOptionSetDefinition(dataType: UADataType, bits: string[]): void {
       fields: bits.map((name, bit) => ({ name, value: coerceInt64(bit), displayName: { text: name } })),
     },
   );
-  (dataType as unknown as { $fullDefinition: ExtensionObject }).$fullDefinition = definition;
+  setDataTypeDefinition(dataType, definition);
 }
 
 /** `Custom.Scale(Point, Factor) → Point`: a method with structure arguments. */

@@ -17,6 +17,7 @@ import {
   Variant,
   type VariantLike,
 } from "node-opcua";
+import { replaceBoundExtensionObject, setDataValueAsIs } from "../node-opcua-private.ts";
 
 export class SimClock {
   offsetMs: number;
@@ -37,12 +38,15 @@ export function bindSimClock(
 ): void {
   // node-opcua serves CurrentTime from ServerStatus's bound extension object (a Proxy answering
   // `new Date()`): answer the simulator's clock there instead.
-  const status = addressSpace.findNode("i=2256") as unknown as { $extensionObject?: object } | null;
-  const bound = status?.$extensionObject;
-  if (status && bound) {
-    status.$extensionObject = new Proxy(bound, {
-      get: (target, prop) => (prop === "currentTime" ? new Date(clock.now()) : Reflect.get(target, prop)),
-    });
+  const status = addressSpace.findNode("i=2256") as UAVariable | null;
+  if (status) {
+    replaceBoundExtensionObject(
+      status,
+      (bound) =>
+        new Proxy(bound, {
+          get: (target, prop) => (prop === "currentTime" ? new Date(clock.now()) : Reflect.get(target, prop)),
+        }),
+    );
   }
   const namespace = addressSpace.getOwnNamespace();
   const folder = addressSpace.findNode(`ns=${namespace.index};s=Simulation`);
@@ -82,7 +86,5 @@ export function setValueWithServerTime(
     sourceTimestamp,
     serverTimestamp,
   });
-  (variable as unknown as { _internal_set_dataValue(dv: DataValue): void })._internal_set_dataValue(
-    dataValue,
-  );
+  setDataValueAsIs(variable, dataValue);
 }

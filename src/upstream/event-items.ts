@@ -16,7 +16,6 @@ import { EventEmitter } from "node:events";
 import {
   AttributeIds,
   type ClientMonitoredItemBase,
-  type ClientSessionRawSubscriptionService,
   type ClientSubscription,
   type EventFilter,
   MonitoringMode,
@@ -28,6 +27,7 @@ import {
   type Variant,
 } from "node-opcua";
 import type { Logger } from "../log.ts";
+import { forgetItem, rawSubscriptionService } from "../node-opcua-private.ts";
 import { refreshSubscription } from "./condition-refresh.ts";
 import { type NamespaceIndexMap, remapEventFilter, remapFieldVariant } from "./event-filter.ts";
 import type { UpstreamItemSet } from "./item-set.ts";
@@ -71,10 +71,6 @@ function indexMaps(namespaces: LinkNamespaces): {
   };
 }
 
-interface SubscriptionTable {
-  _remove(item: ClientMonitoredItemBase): void;
-}
-
 /**
  * Deletes an event item upstream, then takes it out of node-opcua's table once a publish after the
  * delete has come: node-opcua asserts (an unhandled rejection) on an event for an item no longer in
@@ -85,14 +81,13 @@ async function deleteEventItem(
   item: ClientMonitoredItemBase,
 ): Promise<void> {
   item.removeAllListeners("changed");
-  const id = (item as unknown as { monitoredItemId?: number }).monitoredItemId;
-  const table = subscription as unknown as SubscriptionTable;
+  const id = item.monitoredItemId;
   if (id === undefined) {
-    table._remove(item);
+    forgetItem(subscription, item);
     return;
   }
   try {
-    await (subscription.session as unknown as ClientSessionRawSubscriptionService).deleteMonitoredItems({
+    await rawSubscriptionService(subscription).deleteMonitoredItems({
       subscriptionId: subscription.subscriptionId,
       monitoredItemIds: [id],
     });
@@ -109,7 +104,7 @@ async function deleteEventItem(
   } catch {
     // the session is gone: so is the item
   }
-  table._remove(item);
+  forgetItem(subscription, item);
 }
 
 export interface EventItemEvents {

@@ -981,3 +981,24 @@ describe("ColdCycle", () => {
     assert.deepEqual(c.next([0, 1], 3), { server: 1 });
   });
 });
+
+describe("lastActive (the one record of it: RedundantClient reads it for the links' roles)", () => {
+  test("null before the first switch, then the last switch's target", () => {
+    const m = machine();
+    assert.equal(m.lastActive, null);
+    m.update(0, UP, 0);
+    assert.equal(m.lastActive, 0);
+    m.update(1, UP, 0);
+    m.update(0, DOWN, 1_000);
+    assert.equal(m.lastActive, 1);
+  });
+
+  test("cold mode: kept while no server is active, and after stop()", () => {
+    const m = running({ mode: "cold" });
+    m.update(0, DOWN, 1_000);
+    assert.equal(m.active, null);
+    assert.equal(m.lastActive, 0);
+    m.stop();
+    assert.equal(m.lastActive, 0);
+  });
+});

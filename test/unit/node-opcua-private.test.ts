@@ -7,21 +7,32 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   AttributeIds,
+  ClientMonitoredItem,
   ClientMonitoredItemGroup,
   type ClientSession,
   type ClientSubscription,
+  constructEventFilter,
   DataType,
   DataValue,
+  type ExtensionObject,
+  HistoryReadRequest,
+  HistoryReadResult,
+  LocalizedText,
+  type MonitoredItem,
   MonitoringMode,
   type NotificationMessage,
   OPCUAClient,
   OPCUAServer,
+  ReadEventDetails,
+  resolveNodeId,
   SessionContext,
   StatusCodes,
   TimestampsToReturn,
   type UAVariable,
+  Variant,
   WriteValue,
 } from "node-opcua";
+import { PacketAssembler } from "node-opcua-packet-assembler";
 import { RedundancyError } from "../../src/errors.ts";
 import {
   breakSecureChannel,
@@ -30,16 +41,29 @@ import {
   checkSubscription,
   checkTransport,
   checkVariable,
+  createResultOf,
+  dataTypeManager,
   deleteItems,
+  dropUnheardAssemblerErrors,
+  enqueueEvent,
+  forgetItem,
   interceptCreateSession,
+  keepCreateResults,
   rawSubscriptionService,
   removeItemGroup,
+  renameNamespace,
+  replaceBoundExtensionObject,
   replaceVariableMethod,
+  replaceWriteNode,
   resetTransportSocket,
+  serveObjectHistory,
   setBeforeSubscriptionRecreate,
+  setDataTypeDefinition,
+  setDataValueAsIs,
   setItemMonitoringMode,
   setLastSequenceNumber,
   setNamespaceIdCounter,
+  stampConditionTime,
   subscriptionItems,
   terminateItem,
   wrapSessionTransactions,
@@ -109,6 +133,16 @@ test("node-opcua's private members behave as the product relies on", { timeout: 
       () => checkSubscription({ lastSequenceNumber: "x" } as never),
       (e: unknown) => e instanceof RedundancyError && e.code === "ERR_NODE_OPCUA_INTERNALS",
     );
+    const coded = (e: unknown) => e instanceof RedundancyError && e.code === "ERR_NODE_OPCUA_INTERNALS";
+    const none = {} as never;
+    assert.throws(() => forgetItem(none, none), coded);
+    assert.throws(() => enqueueEvent(none, []), coded);
+    assert.throws(() => renameNamespace(none, { namespaceUri: "a", index: 1 } as never, "b"), coded);
+    assert.throws(() => setDataTypeDefinition(none, none), coded);
+    assert.throws(() => dataTypeManager(none), coded);
+    assert.throws(() => replaceWriteNode({ addressSpaceAccessor: {} } as never, (own) => own), coded);
+    assert.throws(() => replaceBoundExtensionObject(none, (bound) => bound), coded);
+    assert.throws(() => setDataValueAsIs(none, new DataValue()), coded);
   });
 
   await t.test(
@@ -273,6 +307,208 @@ test("node-opcua's private members behave as the product relies on", { timeout: 
     assert.equal(status.name, "BadUserAccessDenied");
     assert.deepEqual(written, [3]);
     assert.ok(SessionContext.defaultContext);
+  });
+
+  await t.test("_remove: an item leaves the subscription's table without a request", async () => {
+    const item = await subscription.monitor(
+      { nodeId: plain.nodeId, attributeId: AttributeIds.Value },
+      { samplingInterval: 50, queueSize: 1 },
+      TimestampsToReturn.Both,
+    );
+    assert.equal(subscriptionItems(subscription).includes(item), true);
+    forgetItem(subscription, item);
+    assert.equal(subscriptionItems(subscription).includes(item), false);
+  });
+
+  await t.test(
+    "preCreateMonitoredItem and _enqueue_event: an event item's create result, and fields queued as they are",
+    async () => {
+      keepCreateResults();
+      const item = ClientMonitoredItem.create(
+        subscription,
+        { nodeId: resolveNodeId("i=2253"), attributeId: AttributeIds.EventNotifier },
+        { samplingInterval: 0, queueSize: 10, filter: constructEventFilter(["Message"]) },
+        TimestampsToReturn.Both,
+      );
+      await waitForEvent(item, "initialized", 10_000);
+      const token = (session as unknown as { authenticationToken: unknown }).authenticationToken;
+      const serverItem = server.engine
+        .getSession(token as never)
+        ?.getSubscription(subscription.subscriptionId)
+        ?.getMonitoredItem(Number(item.monitoredItemId)) as MonitoredItem | null | undefined;
+      assert.ok(serverItem, "the server's item");
+      // the result node-opcua answered CreateMonitoredItems with: the id the client got
+      assert.equal(createResultOf(serverItem)?.monitoredItemId, item.monitoredItemId);
+      const received = waitForEvent<Variant[]>(item, "changed", 10_000);
+      const message = new Variant({
+        dataType: DataType.LocalizedText,
+        value: new LocalizedText({ text: "queued" }),
+      });
+      enqueueEvent(serverItem, [message]);
+      const fields = await received;
+      assert.equal((fields[0]!.value as LocalizedText).text, "queued");
+      await item.terminate();
+    },
+  );
+
+  await t.test("writeNode: the server's Write calls it for every WriteValue, any attribute", async () => {
+    const seen: number[] = [];
+    assert.equal(
+      replaceWriteNode(server.engine, (own) => async (context, writeValue) => {
+        seen.push(writeValue.attributeId);
+        return own(context, writeValue);
+      }),
+      true,
+    );
+    await session!.write(
+      new WriteValue({
+        nodeId: plain.nodeId,
+        attributeId: AttributeIds.DisplayName,
+        value: { value: { dataType: DataType.LocalizedText, value: new LocalizedText({ text: "x" }) } },
+      }),
+    );
+    assert.deepEqual(seen, [AttributeIds.DisplayName]);
+  });
+
+  await t.test("historyRead on an Object: the server's HistoryRead calls the object's own", async () => {
+    const seen: unknown[] = [];
+    serveObjectHistory(numbered, async (_context, details) => {
+      seen.push(details);
+      return new HistoryReadResult({ statusCode: StatusCodes.GoodNoData });
+    });
+    const response = await session!.historyRead(
+      new HistoryReadRequest({
+        nodesToRead: [{ nodeId: numbered.nodeId }],
+        historyReadDetails: new ReadEventDetails({ startTime: new Date(0), endTime: new Date() }),
+      }),
+    );
+    assert.equal(seen.length, 1);
+    assert.ok(seen[0] instanceof ReadEventDetails);
+    assert.equal(response.results?.[0]?.statusCode.name, "GoodNoData");
+  });
+
+  await t.test("getDataTypeManager: the codecs of structures, by binary encoding", () => {
+    const Ctor = dataTypeManager(server.engine.addressSpace!).getExtensionObjectConstructorFromBinaryEncoding(
+      resolveNodeId("i=340"), // BuildInfo_Encoding_DefaultBinary
+    );
+    assert.ok("buildNumber" in new Ctor());
+  });
+
+  await t.test("$fullDefinition: what a DataType's DataTypeDefinition answers", async () => {
+    const addressSpace = server.engine.addressSpace!;
+    const dataType = namespace.createDataType({
+      browseName: "ContractBits",
+      isAbstract: false,
+      subtypeOf: "UInt16",
+    });
+    const definition = addressSpace.constructExtensionObject(resolveNodeId("i=100"), {
+      fields: [{ name: "First", value: [0, 0], displayName: { text: "First" } }],
+    }) as ExtensionObject;
+    setDataTypeDefinition(dataType, definition);
+    assert.equal(dataType.getDefinition(), definition);
+    const [read] = await session!.read([
+      { nodeId: dataType.nodeId, attributeId: AttributeIds.DataTypeDefinition },
+    ]);
+    assert.equal(read!.statusCode.name, "Good");
+    assert.deepEqual(
+      (read!.value.value as { fields: { name: string }[] }).fields.map((f) => f.name),
+      ["First"],
+    );
+  });
+
+  await t.test("_internal_set_dataValue: the DataValue is kept as it is, ServerTimestamp included", () => {
+    const source = new Date(Date.UTC(2020, 0, 1));
+    const stamped = new Date(Date.UTC(2021, 0, 1));
+    setDataValueAsIs(
+      plain,
+      new DataValue({
+        value: { dataType: DataType.Int32, value: 11 },
+        sourceTimestamp: source,
+        serverTimestamp: stamped,
+      }),
+    );
+    const value = plain.readValue();
+    assert.equal(value.value.value, 11);
+    assert.equal(value.serverTimestamp?.getTime(), stamped.getTime());
+    assert.equal(value.sourceTimestamp?.getTime(), source.getTime());
+  });
+
+  await t.test("$extensionObject: ServerStatus's CurrentTime is read from the bound object", async () => {
+    const status = server.engine.addressSpace!.findNode("i=2256") as UAVariable;
+    const fixed = new Date(Date.UTC(2030, 5, 1));
+    replaceBoundExtensionObject(
+      status,
+      (bound) =>
+        new Proxy(bound, {
+          get: (target, prop) => (prop === "currentTime" ? fixed : Reflect.get(target, prop)),
+        }),
+    );
+    const [read] = await session!.read([{ nodeId: "i=2258", attributeId: AttributeIds.Value }]);
+    assert.equal((read!.value.value as Date).getTime(), fixed.getTime());
+  });
+
+  await t.test("ConditionInfo.time: the Time of the condition's next event", () => {
+    const source = namespace.addObject({
+      browseName: "AlarmSource",
+      organizedBy: "i=85",
+      eventNotifier: 1,
+      eventSourceOf: server.engine.addressSpace!.rootFolder.objects.server,
+    });
+    const input = namespace.addVariable({
+      browseName: "AlarmInput",
+      componentOf: source,
+      dataType: DataType.Double,
+      value: { dataType: DataType.Double, value: 0 },
+    });
+    const alarm = namespace.instantiateExclusiveLimitAlarm("ExclusiveLimitAlarmType", {
+      browseName: "ContractAlarm",
+      componentOf: source,
+      conditionSource: source,
+      inputNode: input,
+      lowLimit: -10,
+      highLimit: 10,
+    });
+    alarm.setEnabledState(true);
+    const at = new Date(Date.UTC(2022, 2, 3));
+    const calculate = alarm.calculateConditionInfo.bind(alarm);
+    alarm.calculateConditionInfo = (...args) => {
+      const info = calculate(...args);
+      stampConditionTime(info, at);
+      return info;
+    };
+    input.setValueFromSource({ dataType: DataType.Double, value: 20 });
+    assert.equal((alarm.time.readValue().value.value as Date).getTime(), at.getTime());
+  });
+
+  await t.test(
+    "_namespaceIndexByUri and namespaceUri: a namespace takes another URI, same index",
+    async () => {
+      const addressSpace = server.engine.addressSpace!;
+      const before = namespace.namespaceUri;
+      renameNamespace(addressSpace, namespace, "urn:contract:renamed");
+      assert.equal(namespace.namespaceUri, "urn:contract:renamed");
+      assert.equal(addressSpace.getNamespaceIndex("urn:contract:renamed"), namespace.index);
+      assert.equal(addressSpace.getNamespaceIndex(before), -1);
+      const [array] = await session!.read([{ nodeId: "i=2255", attributeId: AttributeIds.Value }]);
+      assert.equal((array!.value.value as string[])[namespace.index], "urn:contract:renamed");
+    },
+  );
+
+  await t.test("PacketAssembler.emit: an error nobody listens to is dropped, a heard one delivered", () => {
+    dropUnheardAssemblerErrors();
+    const assembler = new PacketAssembler({
+      readChunkFunc: () =>
+        ({ length: 16, messageHeader: { msgType: "MSG", isFinal: "F", length: 16 }, extra: "" }) as never,
+      minimumSizeInBytes: 8,
+    });
+    assert.equal(assembler.emit("error", new Error("unheard")), false);
+    const heard: Error[] = [];
+    assembler.on("error", (error: Error) => heard.push(error));
+    assembler.emit("error", new Error("heard"));
+    assert.deepEqual(
+      heard.map((e) => e.message),
+      ["heard"],
+    );
   });
 
   await t.test(
