@@ -227,14 +227,7 @@ export class EventRegistry {
     const since = entry.lastDeliveredTime;
     const isCondition = text(hidden.conditionId) !== "";
     const recent = Date.now() < this.#dedupeUntil;
-    if (
-      recent &&
-      !isCondition &&
-      since !== null &&
-      time <= since &&
-      entry.deliveredSet.has(print)
-    )
-      return;
+    if (recent && !isCondition && since !== null && time <= since && entry.deliveredSet.has(print)) return;
     this.#deliver(entry, own, print, time);
   }
 
