@@ -10,6 +10,7 @@ import { format } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { setErrorLogger, setWarningLogger } from "node-opcua";
+import pino from "pino";
 import { parseGatewayConfig } from "../../src/config/load.ts";
 import type { PairConfigInput } from "../../src/config/schema.ts";
 import { Gateway } from "../../src/gateway/gateway.ts";
@@ -215,12 +216,15 @@ export async function createBenchGateway(options: BenchGatewayOptions): Promise<
     ],
   });
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "gateway-bench-")));
-  // BENCH_LOG_LEVEL=info shows what the gateway does (its log goes to stdout, after the report)
-  const gateway = new Gateway({
-    config,
-    logger: createLogger({ level: process.env.BENCH_LOG_LEVEL ?? "silent" }),
-    dataDir,
-  });
+  // BENCH_LOG_LEVEL=info shows what the gateway does on stdout; without it the gateway logs at
+  // info into DATADIR/gateway.log, so that a run that stalls can be read afterwards (issue 13)
+  const logger = process.env.BENCH_LOG_LEVEL
+    ? createLogger({ level: process.env.BENCH_LOG_LEVEL })
+    : pino(
+        { level: "info", name: "opcua-redundancy" },
+        pino.destination({ dest: join(dataDir, "gateway.log"), sync: true }),
+      );
+  const gateway = new Gateway({ config, logger, dataDir });
   let stopped = false;
   return {
     gateway,
