@@ -3,6 +3,7 @@
  * port whose address space mirrors the upstream servers', with values, writes and calls going to the
  * active upstream server through the pair's RedundantClient.
  */
+import { isIP } from "node:net";
 import {
   type AddressSpace,
   DataType,
@@ -163,6 +164,11 @@ export class PairServer {
       ...(await downstreamSecurityOptions(this.#options.pair, this.#options.pkiDir, this.#logger)),
       port: listen.port,
       hostname: listen.host === "0.0.0.0" ? undefined : listen.host,
+      // an address binds the endpoint to that interface only; a host name (or 0.0.0.0) names the
+      // endpoint and listens on every interface (a VIP or NAT name need not be a local address)
+      ...(isIP(listen.host) && listen.host !== "0.0.0.0" && listen.host !== "::"
+        ? { host: listen.host }
+        : {}),
       registerServerMethod: RegisterServerMethod.HIDDEN,
       onCreateMonitoredItem: async (subscription, item) =>
         (await this.#events.onCreate(subscription, item))
