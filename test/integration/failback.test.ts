@@ -66,6 +66,10 @@ test("a primary link flapping every 300 ms causes no more switches than hold and
   const holdMs = 1000;
   const minDwellMs = 2000;
   const rig = await startRig({ mode: "hot", pair: { failback: { policy: "auto", holdMs }, minDwellMs } });
+  const primaryStates: string[] = [];
+  rig.client.on("linkStateChanged", (c: LinkStateChange) => {
+    if (c.server === 0) primaryStates.push(`${c.to}: ${c.reason}`);
+  });
   try {
     await rig.counter.waitForMore(10, 10_000);
     const flaps = 20;
@@ -89,7 +93,16 @@ test("a primary link flapping every 300 ms causes no more switches than hold and
     assert.ok(duringFlapping >= 1, "the first reset must fail over");
     assert.ok(duringFlapping <= bound, `${duringFlapping} switches > ${bound}`);
     // Once the link is stable, the pair returns to the primary, and hot mode lost nothing throughout.
-    await waitFor(() => rig.client.status().activeIndex === 0, holdMs + minDwellMs + 15_000, "failback");
+    // Within: node-opcua's own reconnect, or (when a reset storm leaves it stuck, as it sometimes
+    // does on a loaded machine) the link's stall guard starting over after 15 s; then hold and dwell.
+    const stallGuardMs = 15_000;
+    await waitFor(
+      () => rig.client.status().activeIndex === 0,
+      stallGuardMs + holdMs + minDwellMs + 10_000,
+      "failback",
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}; the primary link's states: ${JSON.stringify(primaryStates)}`);
+    });
     await rig.counter.waitForMore(10, 10_000);
     const report = rig.counter.report();
     assert.equal(report.lost + report.duplicates + report.regressions, 0, JSON.stringify(report));
