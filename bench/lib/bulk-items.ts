@@ -4,6 +4,7 @@
  */
 import {
   AttributeIds,
+  type ClientSession,
   type ClientSubscription,
   type DataValue,
   type MonitoringParametersOptions,
@@ -77,11 +78,13 @@ export async function monitorBulkBatched(
   items: number,
   batchSize: number,
   values: BulkValues,
+  /** Index of the first Bulk item (several subscriptions share one BulkValues). */
+  offset = 0,
 ): Promise<{ refused: number; refusedStatus?: string }> {
   let refused = 0;
   let refusedStatus: string | undefined;
-  for (let first = 0; first < items; first += batchSize) {
-    const count = Math.min(batchSize, items - first);
+  for (let first = offset; first < offset + items; first += batchSize) {
+    const count = Math.min(batchSize, offset + items - first);
     const group = await subscription.monitorItems(
       Array.from({ length: count }, (_, k) => bulkItem(first + k)),
       BULK_PARAMETERS,
@@ -116,4 +119,36 @@ export async function monitorBulkOneByOne(
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
+}
+
+/** Downstream items per subscription: the gateway's default MaxMonitoredItemsPerSubscription. */
+export const ITEMS_PER_SUBSCRIPTION = 100_000;
+
+/**
+ * Bulk.0 … Bulk.<items-1> as a client does with a server that states
+ * MaxMonitoredItemsPerSubscription: `first` takes the first 100,000, a new subscription of the
+ * session each further 100,000.
+ */
+export async function monitorBulkSpread(
+  session: ClientSession,
+  first: ClientSubscription,
+  items: number,
+  batchSize: number,
+  values: BulkValues,
+): Promise<{ refused: number }> {
+  let refused = 0;
+  for (let offset = 0; offset < items; offset += ITEMS_PER_SUBSCRIPTION) {
+    const subscription =
+      offset === 0
+        ? first
+        : await session.createSubscription2({
+            requestedPublishingInterval: first.publishingInterval,
+            requestedMaxKeepAliveCount: first.maxKeepAliveCount,
+            requestedLifetimeCount: first.lifetimeCount,
+            publishingEnabled: true,
+          });
+    const count = Math.min(ITEMS_PER_SUBSCRIPTION, items - offset);
+    refused += (await monitorBulkBatched(subscription, count, batchSize, values, offset)).refused;
+  }
+  return { refused };
 }

@@ -8,7 +8,7 @@ import type { FailoverEvent } from "../../src/client/types.ts";
 import { connectDownstream, type Downstream } from "../../test/helpers/gateway-rig.ts";
 import type { SimProcess } from "../../test/helpers/sim-process.ts";
 import { waitFor, withTimeout } from "../../test/helpers/wait.ts";
-import { BulkValues, monitorBulkBatched } from "./bulk-items.ts";
+import { BulkValues, monitorBulkSpread } from "./bulk-items.ts";
 import { type BenchGateway, createBenchGateway, loopbackUrl, message, round } from "./gateway-common.ts";
 
 export interface ColdRecreationResult {
@@ -59,7 +59,13 @@ export async function measureColdRecreation(
     downstream = await connectDownstream(bench.endpointUrl());
     const values = new BulkValues(n);
     const createBegan = performance.now();
-    const { refused } = await monitorBulkBatched(downstream.subscription, n, options.batchSize, values);
+    const { refused } = await monitorBulkSpread(
+      downstream.session,
+      downstream.subscription,
+      n,
+      options.batchSize,
+      values,
+    );
     await waitFor(() => values.countSince(1) >= n - refused, options.timeoutMs, "a value of every item");
     result.allValuesMs = round(performance.now() - createBegan);
 

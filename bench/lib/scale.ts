@@ -10,7 +10,7 @@ import { type IntervalHistogram, monitorEventLoopDelay } from "node:perf_hooks";
 import { connectDownstream, type Downstream } from "../../test/helpers/gateway-rig.ts";
 import { type SimProcess, spawnSimulator } from "../../test/helpers/sim-process.ts";
 import { delay, waitFor, withTimeout } from "../../test/helpers/wait.ts";
-import { BulkValues, monitorBulkBatched } from "./bulk-items.ts";
+import { BulkValues, monitorBulkSpread } from "./bulk-items.ts";
 import {
   type BenchGateway,
   createBenchGateway,
@@ -108,7 +108,13 @@ async function hotPair(
     const values = new BulkValues(n);
     const createLoop = startLoopDelay();
     const createBegan = performance.now();
-    const { refused } = await monitorBulkBatched(downstream.subscription, n, options.batchSize, values);
+    const { refused } = await monitorBulkSpread(
+      downstream.session,
+      downstream.subscription,
+      n,
+      options.batchSize,
+      values,
+    );
     result.createItemsMs = round(performance.now() - createBegan);
     result.refusedItems = refused;
     await waitFor(() => values.countSince(1) >= n - refused, options.timeoutMs, `a value of every item`);
