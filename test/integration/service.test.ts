@@ -85,10 +85,18 @@ test("service: status, failover and reload commands, SIGHUP, graceful SIGTERM", 
     child.stdout!.on("data", (d) => (output += d));
     child.stderr!.on("data", (d) => (output += d));
     await waitForAsync(
-      async () => (await fetch(`${base}/ready`).catch(() => undefined))?.ok,
+      async () => {
+        if (child?.exitCode !== null) throw new Error(`the gateway exited (${child?.exitCode})`);
+        return (await fetch(`${base}/ready`).catch(() => undefined))?.ok;
+      },
       60_000,
       "/ready",
-    );
+    ).catch((error: Error) => {
+      // what the gateway said, so that a failure on a loaded machine can be read
+      throw new Error(
+        `${error.message}\n--- gateway output (last 4000 characters) ---\n${output.slice(-4000)}`,
+      );
+    });
     await waitForAsync(
       async () => {
         const body = (await (await fetch(`${base}/api/status`)).json()) as {
