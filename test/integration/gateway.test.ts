@@ -103,7 +103,13 @@ for (const mode of ["hot", "warm", "cold"] as const) {
         const report = counter.report();
         t.diagnostic(`${report.count} values, lost ${report.lost}, duplicates ${report.duplicates}`);
         assert.equal(report.duplicates + report.regressions, 0, JSON.stringify(report));
-        assert.equal(counter.bad.length, 0, "a Bad value while the secondary was there");
+        assert.equal(
+          counter.bad.length,
+          0,
+          `a Bad value while the secondary was there: ${JSON.stringify(counter.bad)}; pair events: ${JSON.stringify(
+            rig.gateway.events.list({}).map((e) => `${e.kind}: ${e.message}`),
+          )}`,
+        );
         // Hot mode loses nothing; warm and cold lose the outage (detection + re-subscription), bounded.
         if (mode === "hot") assert.equal(report.lost, 0, JSON.stringify(report.gaps));
         else assert.ok(report.lost < 250, `lost ${report.lost}`);
