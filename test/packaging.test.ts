@@ -182,7 +182,8 @@ test("the packed package installs and works as the README shows", { timeout: TES
     assert.match(stdout, /^write Status: Good$/m);
     const failovers = stdout.match(/^failover .*$/gm) ?? [];
     assert.equal(failovers.length, 1, stdout);
-    assert.match(failovers[0]!, /: commLost \(/);
+    // a graceful stop: the Shutdown state or the closed connection, whichever the link sees first
+    assert.match(failovers[0]!, /: (serverState|commLost) \(/);
     const counter = /^active opc\.tcp:\/\/\S+, Counter (\d+) → (\d+)$/m.exec(stdout);
     assert.ok(counter, stdout);
     assert.ok(Number(counter[2]) > Number(counter[1]), "Counter advances after the failover");
