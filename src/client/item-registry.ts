@@ -100,6 +100,16 @@ export interface ItemRegistryOptions {
   clock?: Clock;
 }
 
+/**
+ * bestQuality: how far the active server's Good values may lead a standby's stream before the
+ * active takes the item back without waiting for the standby (a stalled standby): a few of the
+ * slowest publishing interval, never under 2 s.
+ */
+function handBackLagMs(links: readonly UpstreamLink[]): number {
+  const slowest = Math.max(0, ...links.map((link) => link.settings.subscription.publishingIntervalMs));
+  return Math.max(2000, 10 * slowest);
+}
+
 /** One log line per server at most this often about delivered time regressions. */
 const REGRESSION_LOG_INTERVAL_MS = 10_000;
 
@@ -131,7 +141,9 @@ export class ItemRegistry {
       ...(offsets ? { correctionOf: (value, server) => clockCorrection(value, offsets[server] ?? 0) } : {}),
       ...(options.maxRegressionMs === undefined ? {} : { maxRegressionMs: options.maxRegressionMs }),
       onRegression: (server, regressionMs) => this.#onRegression(server, regressionMs),
-      ...(options.bestQuality ? { bestQuality: { isGood: isGoodValue } } : {}),
+      ...(options.bestQuality
+        ? { bestQuality: { isGood: isGoodValue, handBackLagMs: handBackLagMs(links) } }
+        : {}),
     };
     options.clocks?.on("step", (step) =>
       this.forEachMirror((mirror) => mirror.clockStepped(step.index, step.stepMs, step.toleranceMs)),

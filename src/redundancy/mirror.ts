@@ -23,9 +23,12 @@
  *   read the same device.
  * - `bestQuality` (hot mode): for one instant, a Good sample of any server beats a Bad one of the
  *   active server. While the active server's item is Bad and a standby's is Good, the standby's
- *   stream is the item's source; the first Good value of the active server takes it back, and so
- *   does the standby's own Bad value or the loss of its link (`serverLost`). A standby's latest
- *   Good value counts however old it is: no notification means no change.
+ *   stream is the item's source. The active server takes it back once the standby's stream has
+ *   reached the instant of the active's first Good value again (the active's Good values are
+ *   buffered until then, so a standby that lags the active loses no instant), or when the active's
+ *   Good values lead the standby's by more than `handBackLagMs` (a stalled standby), and at once on
+ *   the standby's own Bad value or the loss of its link (`serverLost`). A standby's latest Good
+ *   value counts however old it is: no notification means no change.
  * - When every server is lost one Bad sample is delivered (not a flood); the next good value
  *   after it is delivered even if it only restates the last good one.
  */
@@ -47,7 +50,11 @@ export interface MirrorOptions<S> {
   /** A time regression was delivered (see maxRegressionMs or a clock step). */
   onRegression?(server: number, regressionMs: number): void;
   /** Quality-aware selection (hot mode): for one instant, Good beats Bad. */
-  bestQuality?: { isGood(sample: S): boolean };
+  bestQuality?: {
+    isGood(sample: S): boolean;
+    /** The active's Good values take the item back once they lead the standby's by this much. */
+    handBackLagMs: number;
+  };
 }
 
 /** A FIFO with O(1) amortised shift, for the per-standby buffers. */
@@ -110,6 +117,8 @@ export class ItemMirror<S> {
   /** After a clock step back of #lastServer: one regression of about this size is the new baseline. */
   #stepBack: { sizeMs: number; toleranceMs: number } | null = null;
   #lost = false;
+  /** bestQuality: gateway time of the active's first Good value while a standby is the source. */
+  #handBackAt: number | null = null;
   /** The source's next value is its first since it became the source (or its stream restarted). */
   #sourceFresh = false;
   /** Standby values dropped because a buffer was full (a lost value if that standby takes over). */
@@ -142,16 +151,16 @@ export class ItemMirror<S> {
     if (server === this.#source) {
       const first = this.#sourceFresh;
       this.#sourceFresh = false;
-      if (quality && !quality.isGood(sample) && this.#toGoodStandby(server)) return;
-      if (quality && server !== this.#active && !quality.isGood(sample)) this.#source = this.#active;
+      if (quality && !quality.isGood(sample)) {
+        if (this.#toGoodStandby(server)) return;
+        if (server !== this.#active && this.#handBack()) return;
+      }
       this.#deliverIfNewer(sample, server, live && !first);
+      if (this.#handBackAt !== null && this.#deliveredTime() >= this.#handBackAt) this.#handBack();
       return;
     }
     if (server === this.#active && quality) {
-      // The item is on a standby with Good values: only a Good value of the active takes it back.
-      if (!quality.isGood(sample)) return;
-      this.#source = server;
-      this.#deliverIfNewer(sample, server, live);
+      this.#offerActiveOnStandby(server, sample, quality.handBackLagMs);
       return;
     }
     if (!this.#options.buffered) return;
@@ -160,6 +169,11 @@ export class ItemMirror<S> {
       this.#untimed[server] = sample;
       return;
     }
+    this.#buffer(server, sample, time);
+  }
+
+  /** Keep a sample of a server that is not the source, if it could still be delivered. */
+  #buffer(server: number, sample: S, time: number): void {
     // Only what could still be delivered: newer, or (after a Bad) a restatement of the last value.
     const ahead = this.#ahead(sample, time, server);
     if (ahead < 0 || (ahead === 0 && !this.#lost)) return;
@@ -171,10 +185,55 @@ export class ItemMirror<S> {
     buffer.push(sample);
   }
 
+  /**
+   * bestQuality, the item on a standby: the active's Bad values are not wanted (the standby has
+   * Good ones); its Good values wait until the standby's stream reaches their first instant, so
+   * that the instants only the lagging standby has delivered yet are not skipped.
+   */
+  #offerActiveOnStandby(active: number, sample: S, lagMs: number): void {
+    if (!this.#options.bestQuality!.isGood(sample)) {
+      this.#buffers[active]!.clear();
+      this.#handBackAt = null;
+      return;
+    }
+    const time = this.#options.timeOf(sample);
+    if (time === undefined) {
+      this.#handBack();
+      this.#deliverIfNewer(sample, active, false);
+      return;
+    }
+    const at = time - this.#correctionOf(sample, active);
+    this.#handBackAt ??= at;
+    const full = this.#buffers[active]!.size >= this.#options.bufferSize;
+    this.#buffer(active, sample, time);
+    const delivered = this.#deliveredTime();
+    if (delivered >= this.#handBackAt || at - delivered > lagMs || full) this.#handBack();
+  }
+
+  /**
+   * bestQuality: the item returns from a standby to the active server, its buffered Good values
+   * first. True if the active's latest value is Good (the standby's Bad one is then not wanted).
+   */
+  #handBack(): boolean {
+    const active = this.#active;
+    if (active === null) return false;
+    this.#source = active;
+    this.#handBackAt = null;
+    this.#drain(active);
+    const latest = this.#latest?.[active];
+    return latest !== undefined && this.#options.bestQuality!.isGood(latest);
+  }
+
+  /** Gateway time of the last delivered timed sample (−∞ before the first). */
+  #deliveredTime(): number {
+    return this.#lastTime - this.#lastCorrection;
+  }
+
   /** `server` becomes the active one: first its buffered values newer than the last delivered. */
   activate(server: number): void {
     this.#active = server;
     this.#source = server;
+    this.#handBackAt = null;
     this.#stepBack = null;
     this.#sourceFresh = true;
     this.#drain(server);
@@ -186,6 +245,7 @@ export class ItemMirror<S> {
   lose(bad: S): void {
     this.#active = null;
     this.#source = null;
+    this.#handBackAt = null;
     if (this.#lost) return;
     this.#lost = true;
     this.#last = bad; // what a listener joining now must see
@@ -195,6 +255,7 @@ export class ItemMirror<S> {
   /** The server's stream restarts (e.g. its link reconnected): drop what it had buffered. */
   resetServer(server: number): void {
     if (server === this.#source) this.#sourceFresh = true;
+    if (server === this.#active) this.#handBackAt = null;
     this.#buffers[server]!.clear();
     this.#untimed[server] = undefined;
   }
@@ -204,9 +265,10 @@ export class ItemMirror<S> {
     if (!this.#latest) return;
     this.#latest[server] = undefined;
     if (server !== this.#source || this.#source === this.#active || this.#active === null) return;
-    this.#source = this.#active;
-    const latest = this.#latest[this.#active];
-    if (latest !== undefined) this.#deliverIfNewer(latest, this.#active, false);
+    const active = this.#active;
+    this.#handBack();
+    const latest = this.#latest[active];
+    if (latest !== undefined) this.#deliverIfNewer(latest, active, false);
   }
 
   /**
@@ -218,6 +280,7 @@ export class ItemMirror<S> {
    */
   clockStepped(server: number, stepMs: number, toleranceMs: number): void {
     this.#buffers[server]!.retain((sample) => this.#correctionOf(sample, server) === 0);
+    if (server === this.#active) this.#handBackAt = null; // measured on the old clock
     this.#untimed[server] = undefined;
     if (stepMs < 0 && server === this.#lastServer) this.#stepBack = { sizeMs: -stepMs, toleranceMs };
   }
@@ -249,7 +312,7 @@ export class ItemMirror<S> {
   /** How much newer `sample` is than the last delivered one (ms; < 0: older), on one clock. */
   #ahead(sample: S, time: number, server: number): number {
     if (server === this.#lastServer) return time - this.#lastTime;
-    return time - this.#correctionOf(sample, server) - (this.#lastTime - this.#lastCorrection);
+    return time - this.#correctionOf(sample, server) - this.#deliveredTime();
   }
 
   #deliverIfNewer(sample: S, server: number, live: boolean): void {

@@ -158,7 +158,7 @@ describe("servers whose clocks differ (correctionOf)", () => {
 });
 
 describe("hot.itemSelection bestQuality", () => {
-  const good = { isGood: (s: Sample) => !s.bad };
+  const good = { isGood: (s: Sample) => !s.bad, handBackLagMs: 50 };
 
   test("a Good sample of the standby beats the active's Bad one of the same instant", () => {
     const { mirror, drain } = setup(2, { bestQuality: good });
@@ -193,6 +193,62 @@ describe("hot.itemSelection bestQuality", () => {
     mirror.serverLost(1); // no silent Good: the active's Bad is what the item is now
     mirror.offer(0, { t: 7, v: 7, bad: true });
     assert.deepEqual(drain(), ["4@1", "6@1", "7!@0"]);
+  });
+
+  test("a lagging standby keeps the item until its stream reaches the active's first Good instant", () => {
+    // the CI failure of 2026-12-04: the active's first Good value at t=9 took the item back while
+    // the lagging standby had delivered only t=5, and t=6..8 (Good on the standby) were lost
+    const { mirror, drain } = setup(2, { bestQuality: good });
+    mirror.activate(0);
+    mirror.offer(1, { t: 1, v: 1 });
+    mirror.offer(0, { t: 1, v: 1, bad: true }); // the item moves to the standby
+    for (const t of [2, 3, 4, 5]) mirror.offer(0, { t, v: t, bad: true });
+    for (const t of [2, 3, 4, 5]) mirror.offer(1, { t, v: t });
+    for (const t of [6, 7, 8]) mirror.offer(0, { t, v: t, bad: true });
+    for (const t of [9, 10]) mirror.offer(0, { t, v: t }); // Good again, ahead of the standby
+    assert.equal(mirror.source, 1, "the standby keeps the item until it reaches t=9");
+    for (const t of [6, 7, 8, 9, 10]) mirror.offer(1, { t, v: t });
+    mirror.offer(0, { t: 11, v: 11 });
+    mirror.offer(1, { t: 11, v: 11 });
+    assert.deepEqual(drain(), [
+      "1@1",
+      "2@1",
+      "3@1",
+      "4@1",
+      "5@1",
+      "6@1",
+      "7@1",
+      "8@1",
+      "9@1",
+      "10@0",
+      "11@0",
+    ]);
+    assert.equal(mirror.source, 0);
+  });
+
+  test("a stalled standby: the active's buffered Good values take the item back past handBackLagMs", () => {
+    const { mirror, drain } = setup(2, { bestQuality: good });
+    mirror.activate(0);
+    mirror.offer(1, { t: 0, v: 0 });
+    mirror.offer(0, { t: 0, v: 0, bad: true });
+    for (const t of [10, 20, 30, 40, 50]) mirror.offer(0, { t, v: t }); // the standby sends nothing
+    assert.deepEqual(drain(), ["0@1"]);
+    mirror.offer(0, { t: 60, v: 60 }); // 60 ms ahead of the standby's last: the active takes over
+    assert.deepEqual(drain(), ["10@0", "20@0", "30@0", "40@0", "50@0", "60@0"]);
+    mirror.offer(1, { t: 10, v: 10 }); // the standby's late values are older: dropped
+    assert.deepEqual(drain(), []);
+  });
+
+  test("the active Bad again before the standby caught up: the standby keeps the item", () => {
+    const { mirror, drain } = setup(2, { bestQuality: good });
+    mirror.activate(0);
+    mirror.offer(1, { t: 1, v: 1 });
+    mirror.offer(0, { t: 1, v: 1, bad: true });
+    mirror.offer(0, { t: 3, v: 3 });
+    mirror.offer(0, { t: 4, v: 4, bad: true }); // a Good flicker: not a reason to take it back
+    for (const t of [2, 3, 4, 5]) mirror.offer(1, { t, v: t });
+    assert.deepEqual(drain(), ["1@1", "2@1", "3@1", "4@1", "5@1"]);
+    assert.equal(mirror.source, 1);
   });
 
   test("without bestQuality the active's Bad samples are delivered", () => {
