@@ -1,6 +1,8 @@
 /**
  * The short chaos soak (issue 13): the same run and the same assertions as `npm run soak`, for
- * 2 minutes (allowed beyond the usual test budget: up to 180 s on its own).
+ * 2 minutes (allowed beyond the usual test budget: up to 180 s on its own). Named to sort first:
+ * the test runner starts files in path order, and the longest one started last would be the
+ * whole suite's tail.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";

@@ -4,10 +4,11 @@
  * ...) with the upstream's NodeIds, recorded as plain data so that they are cached with the rest.
  */
 import { AttributeIds, BrowseDirection, NodeClass, resolveNodeId } from "node-opcua";
-import type { BrowsePort, SnapshotNode } from "./snapshot.ts";
+import type { BrowsePort, SnapshotNode, SnapshotReference } from "./snapshot.ts";
 
 const BATCH = 200;
 const HasEncoding = "i=38";
+const HasDescription = "i=39";
 
 export interface StructureFieldSpec {
   name: string;
@@ -97,8 +98,14 @@ export function definitionSpec(raw: unknown): DefinitionSpec | undefined {
   return undefined;
 }
 
-/** DataTypeDefinition and encodings of the snapshot's DataTypes. */
-export async function readDataTypes(port: BrowsePort, dataTypes: SnapshotNode[]): Promise<void> {
+/**
+ * DataTypeDefinition and encodings of the snapshot's DataTypes; returns each encoding's
+ * HasDescription references (to its 1.03 DataTypeDescription, where the server has one).
+ */
+export async function readDataTypes(
+  port: BrowsePort,
+  dataTypes: SnapshotNode[],
+): Promise<SnapshotReference[]> {
   for (let i = 0; i < dataTypes.length; i += BATCH) {
     const batch = dataTypes.slice(i, i + BATCH);
     const [definitions, encodings] = await Promise.all([
@@ -130,4 +137,31 @@ export async function readDataTypes(port: BrowsePort, dataTypes: SnapshotNode[])
         }));
     });
   }
+  return readDescriptions(
+    port,
+    dataTypes.flatMap((node) => (node.encodings ?? []).map((e) => e.nodeId)),
+  );
+}
+
+async function readDescriptions(port: BrowsePort, encodings: string[]): Promise<SnapshotReference[]> {
+  const references: SnapshotReference[] = [];
+  for (let i = 0; i < encodings.length; i += BATCH) {
+    const batch = encodings.slice(i, i + BATCH);
+    const results = await port.browse(
+      batch.map((nodeId) => ({
+        nodeId,
+        browseDirection: BrowseDirection.Forward,
+        referenceTypeId: HasDescription,
+        includeSubtypes: false,
+        nodeClassMask: NodeClass.Variable,
+        resultMask: 0x3f,
+      })),
+    );
+    batch.forEach((source, k) => {
+      for (const ref of results[k]?.references ?? []) {
+        references.push({ source, referenceType: HasDescription, target: ref.nodeId.toString() });
+      }
+    });
+  }
+  return references;
 }

@@ -1,6 +1,7 @@
 /**
  * A snapshot of the upstream address space that the gateway mirrors: the server's own types (below
- * Types, wherever they hang in the standard type tree), the nodes below Objects, and its Views.
+ * Types, wherever they hang in the standard type tree), the nodes below Objects, its Views and its
+ * 1.03 type dictionaries.
  * Plain data (strings and numbers) so that it can be cached on disk and rebuilt while every
  * upstream is down. Namespace 0 is the gateway's own copy of the standard and is not mirrored.
  */
@@ -112,6 +113,11 @@ export interface BrowsePort {
 const HierarchicalReferences = "i=33";
 const ObjectsFolder = "i=85";
 const ViewsFolder = "i=87";
+/**
+ * The "OPC Binary" and "XML Schema" type systems: a server's 1.03 type dictionaries and their
+ * DataTypeDescriptions hang below them (Part 3 §5.8.2), for clients that decode from those.
+ */
+const TYPE_SYSTEMS = ["i=93", "i=92"];
 /** ObjectTypes, VariableTypes, DataTypes and ReferenceTypes folders. */
 const TYPE_FOLDERS = ["i=88", "i=89", "i=90", "i=91"];
 const TYPE_CLASSES =
@@ -144,7 +150,7 @@ export async function takeSnapshot(
   const types = crawl.nodes.map((n) => n.nodeId);
   const inTypes = new Set(types);
   // Instance declarations of the types, then the instances and the views.
-  await walk(crawl, [...types, ObjectsFolder, ViewsFolder], INSTANCE_CLASSES, false);
+  await walk(crawl, [...types, ObjectsFolder, ViewsFolder, ...TYPE_SYSTEMS], INSTANCE_CLASSES, false);
   // parents come before children: this marks every node below a type as an instance declaration
   for (const node of crawl.nodes) if (inTypes.has(node.parent)) inTypes.add(node.nodeId);
   await readAttributes(port, crawl.nodes);
@@ -152,10 +158,12 @@ export async function takeSnapshot(
     port,
     crawl.nodes.filter((n) => n.nodeClass === "Method"),
   );
-  await readDataTypes(
+  const descriptions = await readDataTypes(
     port,
     crawl.nodes.filter((n) => n.nodeClass === "DataType"),
   );
+  // an encoding's HasDescription to a DataTypeDescription that is mirrored too
+  crawl.references.push(...descriptions.filter((d) => crawl.seen.has(d.target)));
   await readModellingRules(
     port,
     crawl.nodes.filter((n) => inTypes.has(n.parent) && !TYPE_NAMES.has(n.nodeClass)),

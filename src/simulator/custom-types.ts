@@ -3,7 +3,8 @@
  * companion specifications): a Structure, a structure with optional fields, a nested structure, an
  * array of structures, a Union, an Enumeration (EnumValues), an OptionSet, a NodeId inside a
  * structure and a subtype of a built-in type. Each DataType has its DataTypeDefinition and a
- * "Default Binary" encoding node, so that any client decodes the values from what it reads here.
+ * "Default Binary" encoding node, so that any client decodes the values from what it reads here;
+ * the structures are also in a 1.03 type dictionary (type-dictionary.ts) for clients of that age.
  *
  * Variables (folder `Simulation/Custom`, `ns=1;s=Custom.<Name>`): values of these types, the
  * measurement ones changing at every tick; `Custom.Setpoint` is writable; method
@@ -26,6 +27,7 @@ import {
   VariantArrayType,
 } from "node-opcua";
 import { setDataTypeDefinition } from "../node-opcua-private.ts";
+import { addTypeDictionary } from "./type-dictionary.ts";
 
 /** The encoding NodeIds: numeric, in the server's own namespace, like nodesets generated from UDTs. */
 const TYPES = {
@@ -150,6 +152,16 @@ export async function buildCustomTypes(
     browseName: "Percent",
     isAbstract: false,
     subtypeOf: "Double",
+  });
+
+  const encodingOf = (name: keyof typeof TYPES) =>
+    new NodeId(NodeId.NodeIdType.NUMERIC, TYPES[name].encoding, namespace.index);
+  addTypeDictionary(namespace, {
+    Point: encodingOf("Point"),
+    Reading: encodingOf("Reading"),
+    Station: encodingOf("Station"),
+    Value: encodingOf("Value"),
+    Tagged: encodingOf("Tagged"),
   });
 
   await ensureDatatypeExtracted(addressSpace);

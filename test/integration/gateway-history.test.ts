@@ -27,9 +27,16 @@ before(async () => {
   rig = await startGatewayRig({ pairs: [{ mode: "hot" }], tickMs: 20 });
   gateway = await connectDownstream(rig.endpoints[0]!);
   direct = await connectDownstream(rig.sims[0]!.endpointUrl);
-  // a closed window in the past: both answers must be the same values
-  const end = new Date(Date.now() - 200);
-  window = { start: new Date(end.getTime() - 2000), end };
+  // a closed window of 2 s in the past, after the primary's first recorded value: both answers
+  // must be the same values, and the window must be covered by history (a fast start of the rig
+  // otherwise puts its beginning before the simulator's first tick)
+  window = { start: new Date(0), end: new Date() };
+  const [oldest] = await readRaw(direct.session, ["ns=1;s=Counter"], 1);
+  const firstRecorded = (oldest?.historyData as HistoryData | null)?.dataValues?.[0]?.sourceTimestamp;
+  assert.ok(firstRecorded, "the primary records the Counter's history");
+  const start = Math.max(firstRecorded.getTime() + 100, Date.now() - 2200);
+  window = { start: new Date(start), end: new Date(start + 2000) };
+  await waitFor(() => Date.now() > start + 2200, 5000, "the history window in the past");
 });
 
 after(async () => {
@@ -77,6 +84,25 @@ test("HistoryRead of a mirrored variable answers the primary's history", options
   );
   assert.deepEqual(valuesOf(viaGateway), valuesOf(fromPrimary));
 });
+
+test(
+  "HistoryRead of a structure-valued variable decodes through the gateway as directly",
+  options,
+  async () => {
+    const positions = (result: HistoryReadResult | undefined) =>
+      ((result?.historyData as HistoryData | null)?.dataValues ?? []).map((dv) => {
+        const point = dv.value.value as { schema?: { name: string }; x: number; y: number } | null;
+        return [point?.schema?.name, point?.x, point?.y, dv.sourceTimestamp?.getTime()];
+      });
+    const [viaGateway] = await readRaw(gateway.session, ["ns=1;s=Custom.Position"]);
+    const [fromPrimary] = await readRaw(direct.session, ["ns=1;s=Custom.Position"]);
+    assert.equal(viaGateway?.statusCode.name, "Good");
+    const expected = positions(fromPrimary);
+    assert.ok(expected.length >= 50, `${expected.length} Position values in 2 s at a 20 ms tick`);
+    assert.equal(expected[0]?.[0], "Point", "decoded as its own type, not left opaque");
+    assert.deepEqual(positions(viaGateway), expected);
+  },
+);
 
 test(
   "continuation points are the upstream's: paging through the gateway gives the whole history",

@@ -8,10 +8,15 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
   AttributeIds,
+  BinaryStream,
   BrowseDirection,
   type ClientSession,
   DataType,
+  DataTypeExtractStrategy,
   type DataValue,
+  type ExtensionObject,
+  ExtraDataTypeManager,
+  populateDataTypeManager,
   resolveNodeId,
   TimestampsToReturn,
 } from "node-opcua";
@@ -132,6 +137,53 @@ test("DataTypeDefinition and encodings of the custom DataTypes are the upstream'
   assert.deepEqual(await encodings(through.session), expected);
   assert.deepEqual(expected[0], ["ns=1;i=3101 Default Binary"]);
 });
+
+/**
+ * What a 1.03 client decodes: codecs built from the type dictionaries only (Force103), applied to
+ * the binary body of each structure value read (decoded here by 1.04 definitions, encoded again).
+ */
+async function decodeAs103(session: ClientSession, nodeIds: string[]) {
+  const manager = new ExtraDataTypeManager();
+  manager.setSession(session);
+  await populateDataTypeManager(session, manager, DataTypeExtractStrategy.Force103);
+  const values = await session.read(nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })));
+  return values.map((dataValue) => {
+    const decode = (value: ExtensionObject) => {
+      const encodingId = resolveNodeId(value.schema.encodingDefaultBinary!.toString());
+      const stream = new BinaryStream(value.binaryStoreSize());
+      value.encode(stream);
+      stream.rewind();
+      const decoded = manager
+        .getDataTypeFactoryForNamespace(encodingId.namespace)
+        .constructObject(encodingId);
+      decoded.decode(stream);
+      return plain(decoded);
+    };
+    const value = dataValue.value.value as ExtensionObject | ExtensionObject[];
+    return Array.isArray(value) ? value.map(decode) : decode(value);
+  });
+}
+
+test(
+  "a 1.03 client decodes every structure from the type dictionaries, through the gateway as directly",
+  options,
+  async () => {
+    const structures = VARIABLES.filter((id) => /Position|Reading|Station|Path|Value|Tagged/.test(id));
+    await setFrozen(true);
+    try {
+      const directly = await decodeAs103(direct.session, structures);
+      const viaGateway = await decodeAs103(through.session, structures);
+      assert.deepEqual(viaGateway, directly);
+      // the dictionaries' codecs agree with the DataTypeDefinitions' (read by the session itself)
+      assert.deepEqual(
+        directly,
+        (await readAll(direct.session, structures)).map((v) => v.value),
+      );
+    } finally {
+      await setFrozen(false);
+    }
+  },
+);
 
 test("Write and Call with structure values reach the upstream as a direct client's", options, async () => {
   const point = await through.session.constructExtensionObject(resolveNodeId("ns=1;i=3001"), {
