@@ -149,7 +149,9 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
       active: () => {
         const link = this.#links[this.#machine.active ?? -1];
         const session = link?.session;
-        return link && session ? { session, namespaces: link.namespaces } : null;
+        return link && session
+          ? { session, namespaces: link.namespaces, limits: link.items.operationLimits }
+          : null;
       },
     });
     [this.#items, this.#clocks] = pairItems(this.#links, c, { logger: this.#logger, clock: this.#clock });

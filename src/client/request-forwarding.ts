@@ -20,12 +20,22 @@ import {
   type WriteValueOptions,
 } from "node-opcua";
 import { RedundancyError } from "../errors.ts";
+import { NO_LIMITS, type OperationLimits, requestInChunks } from "../upstream/item-batches.ts";
 import type { LinkNamespaces } from "../upstream/namespace-remap.ts";
+
+/** Send a request's operations in requests within the server's `pick` limit, before the deadline. */
+type Chunked = <T, R>(
+  pick: "nodesPerRead" | "nodesPerWrite" | "nodesPerMethodCall" | "nodesPerBrowse",
+  operations: readonly T[],
+  send: (chunk: T[]) => Promise<R[]>,
+) => Promise<R[]>;
 
 /** The active server's session and its namespace table (null: none active, or not connected). */
 export interface ActiveServer {
   session: ClientSession;
   namespaces: LinkNamespaces;
+  /** The server's operation limits: a request beyond them is sent as several (default: none known). */
+  limits?: Readonly<OperationLimits>;
 }
 
 export class RequestForwarding {
@@ -45,28 +55,35 @@ export class RequestForwarding {
         ? n
         : { nodeId: n as NodeIdLike, attributeId: AttributeIds.Value },
     );
-    return this.#onActive("read", (session, ns) =>
-      session.read(
+    return this.#onActive("read", (session, ns, chunked) =>
+      chunked(
+        "nodesPerRead",
         toRead.map((n) => ({ ...n, nodeId: ns.toLink(n.nodeId as NodeIdLike) })),
-        maxAge,
+        (chunk) => session.read(chunk, maxAge),
       ),
     );
   }
 
   write(nodes: readonly WriteValueOptions[]): Promise<StatusCode[]> {
-    return this.#onActive("write", (session, ns) =>
-      session.write(nodes.map((n) => ({ ...n, nodeId: ns.toLink(n.nodeId as NodeIdLike) }))),
+    return this.#onActive("write", (session, ns, chunked) =>
+      chunked(
+        "nodesPerWrite",
+        nodes.map((n) => ({ ...n, nodeId: ns.toLink(n.nodeId as NodeIdLike) })),
+        (chunk) => session.write(chunk),
+      ),
     );
   }
 
   call(methods: readonly CallMethodRequestLike[]): Promise<CallMethodResult[]> {
-    return this.#onActive("call", (session, ns) =>
-      session.call(
+    return this.#onActive("call", (session, ns, chunked) =>
+      chunked(
+        "nodesPerMethodCall",
         methods.map((m) => ({
           ...m,
           objectId: ns.toLink(m.objectId as NodeIdLike),
           methodId: ns.toLink(m.methodId as NodeIdLike),
         })),
+        (chunk) => session.call(chunk),
       ),
     );
   }
@@ -79,7 +96,7 @@ export class RequestForwarding {
   }
 
   browse(nodes: readonly BrowseDescriptionLike[]): Promise<BrowseResult[]> {
-    return this.#onActive("browse", async (session, ns) => {
+    return this.#onActive("browse", async (session, ns, chunked) => {
       const toBrowse = nodes.map((n) =>
         typeof n === "object" && n !== null && "nodeId" in n
           ? {
@@ -89,7 +106,8 @@ export class RequestForwarding {
             }
           : ns.toLink(n as NodeIdLike).toString(),
       ) as BrowseDescriptionLike[];
-      return ns.browseResultsToCanonical(await session.browse(toBrowse));
+      const results = await chunked("nodesPerBrowse", toBrowse, (chunk) => session.browse(chunk));
+      return ns.browseResultsToCanonical(results);
     });
   }
 
@@ -107,7 +125,7 @@ export class RequestForwarding {
   /** Run one request on the active server: ERR_NO_ACTIVE_SERVER, ERR_REQUEST_TIMEOUT, ERR_UPSTREAM_REQUEST. */
   async #onActive<T>(
     operation: string,
-    run: (session: ClientSession, namespaces: LinkNamespaces) => Promise<T>,
+    run: (session: ClientSession, namespaces: LinkNamespaces, chunked: Chunked) => Promise<T>,
   ): Promise<T> {
     const active = this.#active();
     if (!active) {
@@ -120,14 +138,20 @@ export class RequestForwarding {
       );
     }
     let timer: NodeJS.Timeout | undefined;
+    let expired: RedundancyError | null = null;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const message = `${operation} not answered within ${this.#timeoutMs} ms`;
-        reject(new RedundancyError("ERR_REQUEST_TIMEOUT", message, { statusCode: "BadTimeout" }));
+        expired = new RedundancyError("ERR_REQUEST_TIMEOUT", message, { statusCode: "BadTimeout" });
+        reject(expired);
       }, this.#timeoutMs);
     });
+    // the rest of a request split by the server's limits is never sent after its deadline
+    const limits = active.limits ?? NO_LIMITS;
+    const chunked: Chunked = (pick, operations, send) =>
+      requestInChunks(operations, limits[pick], (chunk) => (expired ? Promise.reject(expired) : send(chunk)));
     try {
-      return await Promise.race([run(active.session, active.namespaces), timeout]);
+      return await Promise.race([run(active.session, active.namespaces, chunked), timeout]);
     } catch (error) {
       if (error instanceof RedundancyError) throw error;
       const message = error instanceof Error ? error.message : String(error);

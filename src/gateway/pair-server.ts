@@ -52,6 +52,13 @@ import { StructureCodec } from "./structure-values.ts";
 import type { ValueRemap } from "./value-remap.ts";
 import { bindMirroredVariable, valueToDownstream } from "./variable-binding.ts";
 
+/**
+ * A crawl of the upstream's address space that failed (a request timed out on a loaded server, the
+ * session went) is tried again while the pair stays active, from 2 s doubling to 60 s: waiting for
+ * the next activation left a pair that stayed active without a mirror for good.
+ */
+const MIRROR_RETRY_MS = { first: 2000, max: 60_000 };
+
 export interface PairServerOptions {
   pair: PairConfig;
   logger: Logger;
@@ -76,6 +83,8 @@ export class PairServer {
   #server: OPCUAServer | null = null;
   #mirror: MirrorIndex | null = null;
   #mirroring: Promise<void> | null = null;
+  #mirrorRetryMs = MIRROR_RETRY_MS.first;
+  #mirrorRetry: NodeJS.Timeout | null = null;
   #redundancyNodes: { dispose(): void } | null = null;
   #gatewayEvents: (() => void) | null = null;
   /** Starting and stopping are Maintenance for the clients of a set of gateway instances. */
@@ -244,6 +253,7 @@ export class PairServer {
    */
   async stop(delayMs = 0): Promise<void> {
     this.#phase = "stopping";
+    if (this.#mirrorRetry) clearTimeout(this.#mirrorRetry);
     this.#follower.stop();
     const shutdown = this.#server?.shutdown(delayMs);
     this.#redundancyNodes?.dispose();
@@ -279,15 +289,22 @@ export class PairServer {
         const report = this.#built ? await this.#follower.apply(snapshot, "upstream after the cache") : null;
         if (report) this.#logger.info(report, "mirror from the cache brought up to date");
         else await this.#install(snapshot, "upstream");
+        this.#mirrorRetryMs = MIRROR_RETRY_MS.first;
         await this.#saveCache(snapshot);
         this.#follower.start();
       })
       .catch((error: unknown) => {
+        const retryMs = this.#mirrorRetryMs;
+        this.#mirrorRetryMs = Math.min(retryMs * 2, MIRROR_RETRY_MS.max);
         this.#logger.warn(
-          { err: error },
-          "cannot read the upstream address space; retrying at the next activation",
+          { err: error, retryMs },
+          "cannot read the upstream address space; retrying (and at the next activation)",
         );
         this.#mirroring = null;
+        this.#mirrorRetry = setTimeout(() => {
+          this.#mirrorRetry = null;
+          if (this.#phase !== "stopping" && this.client.status().active !== null) this.#mirrorFromUpstream();
+        }, retryMs);
       });
   }
 

@@ -60,6 +60,11 @@ export interface SimulatorOptions {
   pkiFolder?: string;
   /** Nodes per Read request; more is refused with BadTooManyOperations (default: node-opcua's 10000). */
   maxNodesPerRead?: number;
+  /**
+   * Nodes per Browse, Read, Write and Call request (stated in OperationLimits), as servers with
+   * small limits have them; more is refused with BadTooManyOperations (default: node-opcua's).
+   */
+  maxNodesPerRequest?: number;
   /** false: enforce maxMonitoredItemsPerCall without stating it in ServerCapabilities (default true). */
   advertiseLimits?: boolean;
   /**
@@ -332,6 +337,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         ...(options.maxMonitoredItemsPerCall === undefined
           ? {}
           : { maxMonitoredItemsPerCall: options.maxMonitoredItemsPerCall }),
+        ...(options.maxNodesPerRequest === undefined
+          ? {}
+          : {
+              maxNodesPerBrowse: options.maxNodesPerRequest,
+              maxNodesPerRead: options.maxNodesPerRequest,
+              maxNodesPerWrite: options.maxNodesPerRequest,
+              maxNodesPerMethodCall: options.maxNodesPerRequest,
+            }),
         ...(options.maxNodesPerRead === undefined ? {} : { maxNodesPerRead: options.maxNodesPerRead }),
       },
     },

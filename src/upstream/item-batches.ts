@@ -127,6 +127,23 @@ export async function sendInChunks<T>(
 }
 
 /**
+ * One request's operations sent as requests of at most `perCall` (halved while the server answers
+ * BadTooManyOperations), their results joined in order: what a client asked in one request is
+ * answered as one, whatever the server's limit.
+ */
+export async function requestInChunks<T, R>(
+  operations: readonly T[],
+  perCall: number,
+  send: (chunk: T[]) => Promise<R[]>,
+): Promise<R[]> {
+  const results: R[] = [];
+  await sendInChunks(operations, perCall, async (chunk) => {
+    results.push(...(await send(chunk)));
+  });
+  return results;
+}
+
+/**
  * Delete `items` in DeleteMonitoredItems requests of at most `perCall` (halved on
  * BadTooManyOperations); resolves with the size that went through and never rejects (the items
  * are forgotten anyway; a subscription that is gone took them with it on the server).
@@ -165,13 +182,20 @@ export interface OperationLimits {
   itemsPerCall: number;
   /** MaxNodesPerRead. */
   nodesPerRead: number;
+  /** MaxNodesPerBrowse, MaxNodesPerWrite, MaxNodesPerMethodCall: forwarded requests (request-forwarding.ts). */
+  nodesPerBrowse: number;
+  nodesPerWrite: number;
+  nodesPerMethodCall: number;
   /** ServerCapabilities.MaxMonitoredItemsPerSubscription (not capped; 0: none stated). */
   itemsPerSubscription: number;
 }
 
-const NO_LIMITS: OperationLimits = {
+export const NO_LIMITS: Readonly<OperationLimits> = {
   itemsPerCall: DEFAULT_ITEMS_PER_CALL,
   nodesPerRead: DEFAULT_ITEMS_PER_CALL,
+  nodesPerBrowse: DEFAULT_ITEMS_PER_CALL,
+  nodesPerWrite: DEFAULT_ITEMS_PER_CALL,
+  nodesPerMethodCall: DEFAULT_ITEMS_PER_CALL,
   itemsPerSubscription: 0,
 };
 
@@ -181,12 +205,22 @@ export async function readOperationLimits(session: ClientSession): Promise<Opera
     VariableIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall,
     VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRead,
     VariableIds.Server_ServerCapabilities_MaxMonitoredItemsPerSubscription,
+    VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerBrowse,
+    VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerWrite,
+    VariableIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerMethodCall,
   ];
   try {
     const values = await session.read(
       ids.map((id) => ({ nodeId: `ns=0;i=${id}`, attributeId: AttributeIds.Value })),
     );
-    const [itemsPerCall, nodesPerRead, itemsPerSubscription] = values.map((limit) => {
+    const [
+      itemsPerCall,
+      nodesPerRead,
+      itemsPerSubscription,
+      nodesPerBrowse,
+      nodesPerWrite,
+      nodesPerMethodCall,
+    ] = values.map((limit) => {
       const value = limit.statusCode.isGood() ? Number(limit.value.value) : 0;
       return Number.isFinite(value) && value > 0 ? value : 0;
     });
@@ -195,6 +229,9 @@ export async function readOperationLimits(session: ClientSession): Promise<Opera
     return {
       itemsPerCall: capped(itemsPerCall),
       nodesPerRead: capped(nodesPerRead),
+      nodesPerBrowse: capped(nodesPerBrowse),
+      nodesPerWrite: capped(nodesPerWrite),
+      nodesPerMethodCall: capped(nodesPerMethodCall),
       itemsPerSubscription: itemsPerSubscription ?? 0,
     };
   } catch {

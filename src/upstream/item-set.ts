@@ -18,6 +18,7 @@ import {
   DEFAULT_ITEMS_PER_CALL,
   deleteItemBatch,
   isTooManyOperations,
+  NO_LIMITS,
   type OperationLimits,
   sendInChunks,
 } from "./item-batches.ts";
@@ -80,8 +81,11 @@ export class UpstreamItemSet {
   itemsPerCall = DEFAULT_ITEMS_PER_CALL;
   /** Nodes per Read (the server's MaxNodesPerRead). */
   nodesPerRead = DEFAULT_ITEMS_PER_CALL;
+  /** The server's limits as read at the last new session (forwarded requests are split by them). */
+  operationLimits: Readonly<OperationLimits> = NO_LIMITS;
   /** The server's operation limits, read at each new session. */
   set limits(limits: OperationLimits) {
+    this.operationLimits = limits;
     this.itemsPerCall = limits.itemsPerCall;
     this.nodesPerRead = limits.nodesPerRead;
     this.#pool.limit = limits.itemsPerSubscription;

@@ -96,7 +96,10 @@ export interface GatewayRigOptions {
    */
   pkiDir?: string;
   /** Extra simulator options (security, user). */
-  simulator?: Pick<SpawnSimulatorOptions, "secure" | "user" | "eventMs" | "alarmCycleMs" | "bulk">;
+  simulator?: Pick<
+    SpawnSimulatorOptions,
+    "secure" | "user" | "eventMs" | "alarmCycleMs" | "bulk" | "maxNodesPerRequest"
+  >;
   /** Start the simulators one after the other (many of them on a loaded machine). */
   oneByOne?: boolean;
   /** Options of simulator `i` (pair i / 2, primary when i is even), e.g. its clock. */

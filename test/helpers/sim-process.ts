@@ -36,6 +36,8 @@ export interface SpawnSimulatorOptions {
   retypeNodes?: string[];
   /** Monitored items one subscription may hold (simulator --max-items-per-subscription). */
   maxMonitoredItemsPerSubscription?: number;
+  /** Nodes per Browse, Read, Write and Call (simulator --max-nodes-per-request). */
+  maxNodesPerRequest?: number;
   /** simulator --clock-offset-ms: the server's clock this far from the host's. */
   clockOffsetMs?: number;
   /** simulator --own-clock: sample the shared-clock device on this phase, stamp with the own clock. */
@@ -108,6 +110,8 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.retypeNodes?.length) args.push("--retype-nodes", options.retypeNodes.join(","));
   if (options.maxMonitoredItemsPerSubscription !== undefined)
     args.push("--max-items-per-subscription", String(options.maxMonitoredItemsPerSubscription));
+  if (options.maxNodesPerRequest !== undefined)
+    args.push("--max-nodes-per-request", String(options.maxNodesPerRequest));
   if (options.clockOffsetMs !== undefined) args.push(`--clock-offset-ms=${options.clockOffsetMs}`); // may be negative
   if (options.ownClockPhaseMs !== undefined) args.push("--own-clock", String(options.ownClockPhaseMs));
   return args;

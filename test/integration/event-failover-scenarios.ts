@@ -109,9 +109,17 @@ export function eventFailoverScenarios(MODES: readonly ("hot" | "warm" | "cold")
         const secondaryIds = new Set(secondaries[i]!.events.map((e) => e.eventId));
         for (const e of refreshed.filter((e) => e.conditionId !== null)) {
           assert.equal(e.conditionId, "ns=1;s=Tank.LevelAlarm");
+          const brief = (x: ReceivedEvent) =>
+            `${x.eventId} ${x.time === null ? "-" : new Date(x.time).toISOString()} ${x.message} retain=${x.retain} active=${x.active} at ${new Date(x.receivedAt).toISOString()}`;
           assert.ok(
             secondaryIds.has(e.eventId),
-            `${mode}: the refreshed alarm is the new server's (its EventId)`,
+            `${mode}: the refreshed alarm is the new server's (its EventId): refreshed ${brief(e)}; ` +
+              `the secondary's last conditions directly: ${secondaries[i]!.events.filter(
+                (x) => x.conditionId !== null,
+              )
+                .slice(-4)
+                .map(brief)
+                .join(" | ")}; killed at ${new Date(killedAt).toISOString()}`,
           );
         }
         const seconds = ((refreshedAt[i]! - killedAt) / 1000).toFixed(2);

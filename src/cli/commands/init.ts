@@ -78,10 +78,11 @@ class Asker {
   async secret(question: string): Promise<string> {
     if (!this.#rl) throw new RedundancyError("ERR_INVALID_ARGUMENT", `${question}: not given (see --help)`);
     this.#rl.close();
-    process.stderr.write(`${question}: `);
     const stdin = process.stdin;
+    // echo off before the prompt shows: a password typed (or pasted) at once is never echoed
     stdin.setRawMode(true);
     stdin.resume();
+    process.stderr.write(`${question}: `);
     try {
       return await new Promise<string>((resolve, reject) => {
         let text = "";

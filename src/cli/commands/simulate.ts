@@ -34,6 +34,8 @@ const USAGE =
   "  --omit-nodes IDS       leave out these variables (comma-separated NodeIds): a mismatched partner\n" +
   "  --retype-nodes IDS     give these variables another DataType (Double; a Double becomes Int32)\n" +
   "  --max-items-per-subscription N  monitored items one subscription may hold (default 1000000)\n" +
+  "  --max-nodes-per-request N  nodes per Browse, Read, Write and Call, stated in OperationLimits;\n" +
+  "                         more is refused with BadTooManyOperations (default: node-opcua's)\n" +
   "  --pki DIR              the server's certificate store (default: a cache in the temp folder);\n" +
   "                         an empty DIR makes a new certificate (same application URI)\n";
 
@@ -51,6 +53,7 @@ interface SimulateOptions {
   events: { eventMs: number; alarmCycleMs: number } | false;
   nodeChanges: { omit: string[]; retype: string[] };
   maxMonitoredItemsPerSubscription: number;
+  maxNodesPerRequest?: number;
   clockOffsetMs: number;
   ownClock?: { phaseMs: number };
 }
@@ -110,6 +113,7 @@ function parse(args: string[]): SimulateOptions | "help" {
       "omit-nodes": { type: "string" },
       "retype-nodes": { type: "string" },
       "max-items-per-subscription": { type: "string" },
+      "max-nodes-per-request": { type: "string" },
       "clock-offset-ms": { type: "string" },
       "own-clock": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -143,6 +147,17 @@ function parse(args: string[]): SimulateOptions | "help" {
       1,
       10_000_000,
     ),
+    ...(values["max-nodes-per-request"] === undefined
+      ? {}
+      : {
+          maxNodesPerRequest: integer(
+            "max-nodes-per-request",
+            values["max-nodes-per-request"],
+            0,
+            1,
+            100_000,
+          ),
+        }),
     clockOffsetMs: signedInteger("clock-offset-ms", values["clock-offset-ms"]),
     ...(values["own-clock"] === undefined
       ? {}
