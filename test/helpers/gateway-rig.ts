@@ -22,6 +22,7 @@ import { createLogger, type Logger } from "../../src/log.ts";
 import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
 import { CounterRecorder } from "./counter-recorder.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
+import { disposeChecked } from "./illegal-transitions.ts";
 import { testStatusQuery } from "./pair-rig.ts";
 import { freePort } from "./ports.ts";
 import { type SimProcess, type SpawnSimulatorOptions, spawnSimulator } from "./sim-process.ts";
@@ -185,7 +186,14 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
       30_000,
       "every pair active on its primary and mirrored",
     );
-    return { sims, proxies, gateway, endpoints: gateway.pairs.map((p) => p.endpointUrl), dataDir, dispose };
+    return {
+      sims,
+      proxies,
+      gateway,
+      endpoints: gateway.pairs.map((p) => p.endpointUrl),
+      dataDir,
+      dispose: disposeChecked(dispose),
+    };
   } catch (error) {
     await dispose();
     throw error;

@@ -10,6 +10,7 @@ import type { Mode } from "../../src/redundancy/types.ts";
 import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
 import { CounterRecorder } from "./counter-recorder.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
+import { disposeChecked } from "./illegal-transitions.ts";
 import { type SimProcess, type SpawnSimulatorOptions, spawnSimulator } from "./sim-process.ts";
 import { waitFor } from "./wait.ts";
 
@@ -91,7 +92,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
     await waitFor(() => pair.status().activeIndex === 0, 30_000, "the primary to be active");
     failovers.length = 0;
     client.monitor("ns=1;s=Counter", {}, counter.onValue);
-    return { sims, proxies, client, counter, failovers, dispose };
+    return { sims, proxies, client, counter, failovers, dispose: disposeChecked(dispose) };
   } catch (error) {
     await dispose();
     throw error;

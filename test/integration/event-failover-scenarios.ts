@@ -39,6 +39,9 @@ export function eventFailoverScenarios(MODES: readonly ("hot" | "warm" | "cold")
       viaGateway.push(client);
       const secondary = await connectEventClient(rig.sims[2 * i + 1]!.endpointUrl);
       await secondary.monitor("i=2253", { name: "server" });
+      // the secondary's conditions as they are now: a condition that does not change before the
+      // failover is replayed with the EventId it was raised with before this client subscribed
+      assert.equal((await secondary.conditionRefresh()).name, "Good");
       secondaries.push(secondary);
     }
     // every pair's alarm is active once (nobody acknowledges: it stays retained)
