@@ -42,6 +42,7 @@ export function pairStatus(s: PairStatusSources): PairStatus {
       serviceLevel: link.facts.serviceLevel ?? null,
       ...link.lastError.status(link.state === "connected"),
       monitoredItems: link.items.created,
+      publishingIntervalMs: link.publishingIntervalMs,
       recovery: { ...link.recovery },
       clock: { ...clocks.status(i), timeRegressions: items.regressions[i] ?? 0 },
       monitors: monitors.states(i),

@@ -265,6 +265,19 @@ export class RedundantClient extends EventEmitter<RedundantClientEvents> {
     return new RegistryHandle(resolved.toString(), key, onValue, this.#items);
   }
 
+  /**
+   * The fastest publishing interval the client's users need (the gateway: its fastest downstream
+   * request; null: none). With subscription.followDownstream every server's subscriptions publish
+   * at it, kept within [minMs, maxMs] (null: each server's configured interval); without, nothing
+   * changes.
+   */
+  requestPublishingInterval(intervalMs: number | null): void {
+    const follow = this.config.subscription.followDownstream;
+    if (!follow) return;
+    const target = intervalMs === null ? null : Math.min(follow.maxMs, Math.max(follow.minMs, intervalMs));
+    for (const link of this.#links) void link.setPublishingInterval(target);
+  }
+
   read(nodes: readonly (ReadValueIdOptions | NodeIdLike)[], maxAge = 0): Promise<DataValue[]> {
     return this.#requests.read(nodes, maxAge);
   }

@@ -127,6 +127,11 @@ export interface ServerStatus {
   lastErrorCurrent: boolean;
   /** Of the pair's monitoredItems, how many exist on this server now (a standby that lags is not ready). */
   monitoredItems: number;
+  /**
+   * The publishing interval of the link's subscriptions as the server granted it (ms); it follows
+   * the downstream clients with subscription.followDownstream.
+   */
+  publishingIntervalMs: number;
   /** The server's clock against the gateway's, its steps, and time regressions delivered from it. */
   clock: ServerClockStatus & { timeRegressions: number };
   /** What reconnects fetched with Republish and what was lost (gaps), since start. */

@@ -89,7 +89,17 @@ export function checkMonitor(value: unknown, ctx: Ctx): void {
 }
 
 export function checkSubscription(value: unknown, ctx: Ctx): void {
-  if (!isRecord(value) || !isInt(value.keepAliveCount) || !isInt(value.lifetimeCount)) return;
+  if (!isRecord(value)) return;
+  const follow = value.followDownstream;
+  if (isRecord(follow) && isInt(follow.minMs) && isInt(follow.maxMs) && follow.minMs > follow.maxMs) {
+    report(
+      ctx,
+      ["followDownstream", "minMs"],
+      `expected at most maxMs (${follow.maxMs}), got ${follow.minMs}`,
+      follow.minMs,
+    );
+  }
+  if (!isInt(value.keepAliveCount) || !isInt(value.lifetimeCount)) return;
   const minimum = LIMITS.lifetimeToKeepAlive * value.keepAliveCount;
   if (value.lifetimeCount < minimum) {
     report(

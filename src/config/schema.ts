@@ -133,6 +133,16 @@ export const pairConfigSchema = z
         lifetimeCount: count(3).default(D.subscription.lifetimeCount),
         queueSize: count(1).default(D.subscription.queueSize),
         samplingIntervalMs: durationMs(0).default(D.subscription.samplingIntervalMs),
+        /**
+         * The upstream publishing interval follows the fastest downstream request for a mirrored
+         * item, kept within [minMs, maxMs]; absent: always publishingIntervalMs.
+         */
+        followDownstream: z
+          .strictObject({
+            minMs: durationMs(LIMITS.publishingIntervalMinMs),
+            maxMs: durationMs(LIMITS.publishingIntervalMinMs),
+          })
+          .optional(),
       })
       .superRefine(checkSubscription, { when: always })
       .prefault({}),

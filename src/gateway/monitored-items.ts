@@ -25,6 +25,7 @@ import {
 } from "node-opcua";
 import type { MonitorHandle } from "../client/types.ts";
 import { type Logger, silentLogger } from "../log.ts";
+import { DownstreamRates } from "./downstream-rates.ts";
 import type { UpstreamPort } from "./upstream-port.ts";
 import { pushValue } from "./variable-binding.ts";
 
@@ -50,6 +51,11 @@ export interface MonitoredItemHookOptions {
    * BadWaitingForInitialData; the upstream's first value follows as a notification.
    */
   initialValueWaitMaxItems?: number;
+  /**
+   * Told the fastest interval at which a downstream client can see the monitored values (see
+   * downstream-rates.ts; null: no item left), once per turn of the event loop when it changes.
+   */
+  onFastestRequest?: (intervalMs: number | null) => void;
   logger?: Logger;
 }
 
@@ -153,6 +159,7 @@ export function createMonitoredItemHooks(
   const logger = options.logger ?? silentLogger;
   const entries = new Map<UAVariable, Entry>();
   const owners = new Map<MonitoredItemBase, UAVariable>();
+  const rates = options.onFastestRequest ? new DownstreamRates(options.onFastestRequest) : null;
   const watched = new WeakSet<Subscription>();
   let closed = false;
 
@@ -173,6 +180,7 @@ export function createMonitoredItemHooks(
     const variable = owners.get(item);
     if (!variable) return;
     owners.delete(item);
+    rates?.remove(item);
     const entry = entries.get(variable);
     if (!entry) return;
     entry.items--;
@@ -200,6 +208,7 @@ export function createMonitoredItemHooks(
       if (owners.has(item)) return StatusCodes.Good;
       entry.items++;
       owners.set(item, variable);
+      rates?.add(subscription, item);
       watch(subscription);
       countBurst();
       // node-opcua reads the item's initial value right after this hook: let it be the upstream's.
@@ -226,7 +235,12 @@ export function createMonitoredItemHooks(
       entries.delete(variable);
       // owners maps item → variable (no per-entry item set: memory at 100,000 items); a removed
       // node is a model change, rare enough for one pass over them
-      if (entry.items > 0) for (const [item, owner] of owners) if (owner === variable) owners.delete(item);
+      if (entry.items > 0)
+        for (const [item, owner] of owners) {
+          if (owner !== variable) continue;
+          owners.delete(item);
+          rates?.remove(item);
+        }
       entry.handle?.stop();
     },
     close: () => {
@@ -237,6 +251,7 @@ export function createMonitoredItemHooks(
       }
       entries.clear();
       owners.clear();
+      rates?.clear();
     },
   };
 }

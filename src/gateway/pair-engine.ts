@@ -87,6 +87,8 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
   #announced: PairState;
   /** Values delivered to the gateway by the pair's engine (for /metrics). */
   valuesForwarded = 0;
+  /** The publishing interval asked for (RedundantClient.requestPublishingInterval), kept for a reload. */
+  #publishingRequest: number | null = null;
 
   constructor(client: RedundantClient, options: { logger?: Logger } = {}) {
     super();
@@ -115,6 +117,12 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
 
   start(): Promise<void> {
     return this.#client.start();
+  }
+
+  /** See RedundantClient.requestPublishingInterval; a client that replaces this one gets it too. */
+  requestPublishingInterval(intervalMs: number | null): void {
+    this.#publishingRequest = intervalMs;
+    this.#client.requestPublishingInterval(intervalMs);
   }
 
   stop(): Promise<void> {
@@ -208,6 +216,7 @@ export class PairEngine extends EventEmitter<RedundantClientEvents> {
     this.#detach();
     this.#client = next;
     this.#detach = this.#forwardEvents(next);
+    if (this.#publishingRequest !== null) next.requestPublishingInterval(this.#publishingRequest);
     const handedOver: Promise<void>[] = [];
     for (const registration of this.#registrations) {
       registration.retiring = registration.handle;

@@ -102,7 +102,12 @@ export class PairServer {
     this.#hooks = createMonitoredItemHooks(
       (nodeId) => this.#mirror?.variables.get(nodeId.toString()),
       this.client,
-      { logger: this.#logger },
+      {
+        logger: this.#logger,
+        ...(options.pair.subscription.followDownstream
+          ? { onFastestRequest: (ms: number | null) => this.client.requestPublishingInterval(ms) }
+          : {}),
+      },
     );
     this.#events = createEventForwarding({
       addressSpace: () => this.#server?.engine.addressSpace ?? null,

@@ -81,6 +81,7 @@ export function statusDocument(pairs: readonly GatewayPairStatus[], storage: rea
         lastErrorAt: s.lastErrorAt,
         lastErrorCurrent: s.lastErrorCurrent,
         monitoredItems: s.monitoredItems,
+        publishingIntervalMs: s.publishingIntervalMs,
         // server clock − gateway clock (ms), its steps and the time regressions delivered from it
         clock: s.clock,
       })),

@@ -20,6 +20,7 @@ import { readOperationLimits } from "./item-batches.ts";
 import type { UpstreamItemSet } from "./item-set.ts";
 import type { LinkSettings } from "./link-types.ts";
 import { type LinkNamespaces, repointItems } from "./namespace-remap.ts";
+import { modifySubscriptions, type PublishingRate } from "./publishing-rate.ts";
 import { fenceLateRequests } from "./request-fence.ts";
 import { upstreamClientSecurity, upstreamUserIdentity } from "./security-options.ts";
 import { reportingRefusals } from "./server-certificate.ts";
@@ -56,6 +57,8 @@ export interface ConnectionContext {
   namespaces: LinkNamespaces;
   /** The link's counters: they add up over every connection of the link. */
   recovery: RecoveryCounters;
+  /** The publishing interval the link's subscriptions are created and kept at. */
+  publishing: PublishingRate;
   /** True while the link's role is "full" (the data items ride on the subscription). */
   carriesItems(): boolean;
 }
@@ -99,6 +102,10 @@ export class UpstreamConnection {
   /** The session once created, whatever its health. */
   get session(): ClientSession | null {
     return this.#session;
+  }
+  /** The publishing interval the server granted the link's own subscription (undefined before it exists). */
+  get publishingIntervalMs(): number | undefined {
+    return this.#subscription?.publishingInterval;
   }
   /** True while §6.7 recovery runs: values then are replayed, not live. */
   get recovering(): boolean {
@@ -231,6 +238,17 @@ export class UpstreamConnection {
     return subscription;
   }
 
+  /** Every subscription of the session to the link's current publishing interval. */
+  async modifySubscriptions(): Promise<void> {
+    const main = this.#subscription;
+    if (!main || this.aborted) return;
+    const subscriptions = this.#context.items.subscriptions;
+    await modifySubscriptions(
+      subscriptions.includes(main) ? subscriptions : [main, ...subscriptions],
+      this.#context.publishing.parameters(),
+    );
+  }
+
   /** The probe's next answer says nothing about the time before now. */
   invalidateProbe(): void {
     this.#probe?.invalidate();
@@ -275,11 +293,8 @@ export class UpstreamConnection {
   }
 
   #subscriptionParameters() {
-    const s = this.#context.settings.subscription;
     return {
-      requestedPublishingInterval: s.publishingIntervalMs,
-      requestedMaxKeepAliveCount: s.keepAliveCount,
-      requestedLifetimeCount: s.lifetimeCount,
+      ...this.#context.publishing.parameters(),
       maxNotificationsPerPublish: 0,
       publishingEnabled: true,
       priority: 100,

@@ -15,6 +15,7 @@ import { LastError } from "./last-error.ts";
 import { LINK_TRANSITIONS, type LinkState } from "./link-state.ts";
 import type { LinkEvents, LinkRole, LinkSettings } from "./link-types.ts";
 import { CanonicalNamespaces, LinkNamespaces } from "./namespace-remap.ts";
+import { PublishingRate } from "./publishing-rate.ts";
 import { refusalMessage, thumbprintOf } from "./server-certificate.ts";
 import { StallGuard } from "./stall-guard.ts";
 import type { RecoveryCounters } from "./subscription-watch.ts";
@@ -66,6 +67,9 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
   /** The certificate refused since the last connection, reported once. */
   #refused: { thumbprint: string; message: string } | null = null;
 
+  /** The publishing interval of the link's subscriptions (followDownstream may change it). */
+  readonly publishing: PublishingRate;
+
   /** Canonical ↔ this server's namespace indices, by URI (NamespaceArray read after every connect). */
   readonly namespaces: LinkNamespaces;
   readonly #canonical: CanonicalNamespaces;
@@ -79,6 +83,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     this.settings = settings;
     this.#logger = options.logger.child({ server: settings.index, url: settings.url });
     this.#clock = options.clock;
+    this.publishing = new PublishingRate(settings.subscription);
     this.#canonical = options.namespaces ?? new CanonicalNamespaces();
     this.namespaces = new LinkNamespaces(this.#canonical, settings.index);
     this.items = new UpstreamItemSet(
@@ -123,6 +128,11 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     return this.#state === "connected" ? (this.#connection?.session ?? null) : null;
   }
 
+  /** The publishing interval the server granted (the one asked for while there is no subscription). */
+  get publishingIntervalMs(): number {
+    return this.#connection?.publishingIntervalMs ?? this.publishing.intervalMs;
+  }
+
   /** Change what this link carries; starts or stops the connection as needed. */
   async setRole(role: LinkRole): Promise<void> {
     const previous = this.#role;
@@ -133,6 +143,21 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
     if (role === "full") this.#connection?.attachItems();
     if (role === "watch")
       await this.items.detach({ deleteUpstream: true, timeoutMs: this.settings.statusQuery.timeoutMs });
+  }
+
+  /**
+   * The subscriptions' publishing interval (null: the configured one), for this connection and
+   * the next ones. A server that refuses the change keeps the previous interval (logged).
+   */
+  async setPublishingInterval(intervalMs: number | null): Promise<void> {
+    if (!this.publishing.set(intervalMs)) return;
+    this.#logger.info(
+      { publishingIntervalMs: this.publishing.intervalMs },
+      "upstream publishing interval changed",
+    );
+    await this.#connection
+      ?.modifySubscriptions()
+      .catch((error: unknown) => this.#logger.warn({ err: error }, "cannot change the publishing interval"));
   }
 
   async stop(): Promise<void> {
@@ -153,6 +178,7 @@ export class UpstreamLink extends EventEmitter<LinkEvents> {
         items: this.items,
         namespaces: this.namespaces,
         recovery: this.recovery,
+        publishing: this.publishing,
         carriesItems: () => this.#role === "full",
       },
       this.#connectionEvents(),

@@ -192,6 +192,7 @@ test("opcua-redundancy start: serves the pair, /health and /api/status, stops on
             lastErrorAt: null,
             lastErrorCurrent: false,
             monitoredItems: status.pairs[0]!.servers[i]!.monitoredItems,
+            publishingIntervalMs: 100, // the default; nothing follows the downstream here
             // measured by the status query (offset and round trip vary; the shape and no step do not)
             clock: {
               offsetMs: status.pairs[0]!.servers[i]!.clock.offsetMs,

@@ -73,6 +73,7 @@ test("GET /health, /ready and /api/status answer with the running pair", opts, a
     "lastErrorCurrent",
     "monitoredItems",
     "name",
+    "publishingIntervalMs",
     "role",
     "serverState",
     "serviceLevel",

@@ -56,6 +56,26 @@ describe("config: cross-field checks", () => {
     assertIssue(issues, "statusQuery.timeoutMs", /less than session\.timeoutMs/);
   });
 
+  it("checks subscription.followDownstream: bounds in order, each at least the shortest interval", () => {
+    const issues = issuesOf(() =>
+      parsePairConfig({
+        ...minimalPair,
+        subscription: { followDownstream: { minMs: 500, maxMs: 100 } },
+      }),
+    );
+    assertIssue(issues, "subscription.followDownstream.minMs", /at most maxMs \(100\), got 500/);
+    const tooFast = issuesOf(() =>
+      parsePairConfig({ ...minimalPair, subscription: { followDownstream: { minMs: 1, maxMs: 100 } } }),
+    );
+    assertIssue(tooFast, "subscription.followDownstream.minMs", /10/);
+    const parsed = parsePairConfig({
+      ...minimalPair,
+      subscription: { followDownstream: { minMs: 20, maxMs: 2000 } },
+    });
+    assert.deepEqual(parsed.subscription.followDownstream, { minMs: 20, maxMs: 2000 });
+    assert.equal(parsePairConfig(minimalPair).subscription.followDownstream, undefined, "off by default");
+  });
+
   it("still runs cross-field checks when other fields are invalid", () => {
     const issues = issuesOf(() =>
       parsePairConfig({

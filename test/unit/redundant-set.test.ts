@@ -168,6 +168,7 @@ const server = (state: ServerStatus["state"], serviceLevel: number | null = 255)
   lastError: null,
   lastErrorAt: null,
   lastErrorCurrent: false,
+  publishingIntervalMs: 100,
   clock: { offsetMs: null, rttMs: null, steps: 0, lastStep: null, timeRegressions: 0 },
   monitoredItems: 0,
   recovery: {} as ServerStatus["recovery"],
