@@ -32,6 +32,7 @@ export const DEFAULTS = {
   hot: { bufferSize: 1000, itemSelection: "bestQuality" },
   ordering: { maxRegressionMs: 5000, clockStepMs: 1000 },
   addressSpace: { rebrowseMs: 0 },
+  pairCheck: { atStart: true },
   diagnostics: { maxEvents: 10_000 },
   logLevel: "info",
 } as const;

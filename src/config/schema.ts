@@ -186,6 +186,13 @@ export const pairConfigSchema = z
           .default(D.addressSpace.rebrowseMs),
       })
       .prefault({}),
+    /** The pair check (src/pair-check) the gateway runs in the background when the pair starts. */
+    pairCheck: z
+      .strictObject({
+        /** false: no check at start (it browses every server whole: about 20 s at 100,000 nodes). */
+        atStart: z.boolean().default(D.pairCheck.atStart),
+      })
+      .prefault({}),
   })
   .superRefine(checkPair, { when: always })
   .superRefine(checkServerOverrides, { when: always });

@@ -103,6 +103,12 @@ export class Gateway {
     return this.#config;
   }
 
+  /** The background pair check of a pair that (re)starts, unless its pairCheck.atStart is false. */
+  #checkPairAtStart(pair: PairServer): void {
+    if (pair.config.pairCheck.atStart) void this.pairChecks.run(pair.config, () => PairChecks.serving(pair));
+    else this.pairChecks.forget(pair.config.name);
+  }
+
   get httpPort(): number | null {
     return this.#http?.port ?? null;
   }
@@ -114,7 +120,7 @@ export class Gateway {
   async start(): Promise<void> {
     await this.events.open();
     await Promise.all(this.#pairs.map((p) => p.start()));
-    for (const p of this.#pairs) void this.pairChecks.run(p.config, () => PairChecks.serving(p));
+    for (const p of this.#pairs) this.#checkPairAtStart(p);
     const http = this.#config.http;
     if (http) {
       this.#http = await startStatusServer({
@@ -221,7 +227,7 @@ export class Gateway {
     await Promise.all(added.map((pair) => pair.start()));
     for (const name of plan.remove) this.pairChecks.forget(name);
     for (const pair of [...added, ...plan.reconfigure.map((c) => byName(c.name))])
-      void this.pairChecks.run(pair.config, () => PairChecks.serving(pair));
+      this.#checkPairAtStart(pair);
     await Promise.all(plan.reconfigure.map((config) => byName(config.name).reconfigure(config)));
     const kept = this.#pairs.filter((p) => !removed.includes(p));
     this.#pairs = next.pairs.map((config) =>

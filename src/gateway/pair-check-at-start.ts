@@ -46,6 +46,11 @@ export class PairChecks {
     return this.#results.get(pair);
   }
 
+  /** Whether a check of `pair` waits, runs or has run for its current configuration. */
+  has(pair: string): boolean {
+    return this.#current.has(pair);
+  }
+
   forget(pair: string): void {
     this.#current.delete(pair);
     this.#results.delete(pair);

@@ -35,6 +35,15 @@ before(async () => {
         servers: sims.map((s) => ({ url: s.endpointUrl })),
         security: openSecurity,
       },
+      {
+        // the same servers, without the check at start
+        name: "line2",
+        listen: { port: await freePort(), host: "127.0.0.1" },
+        mode: "warm",
+        servers: sims.map((s) => ({ url: s.endpointUrl })),
+        security: openSecurity,
+        pairCheck: { atStart: false },
+      },
     ],
     http: { port: await freePort(), host: "127.0.0.1" },
   });
@@ -75,9 +84,14 @@ test("the differences of a pair show in /api/status and as a diagnostics event",
   );
   assert.match(warnings, /1 differ in DataType, e\.g\. ns=1;s=Bulk\.5: Double, primary Int32/);
   assert.notEqual(pair.active, null, "the pair is served all the same");
+  const line2 = status.pairs.find((p) => p.name === "line2");
+  assert.equal(line2?.pairCheck, null, "pairCheck.atStart false: no check");
+  assert.equal(gateway.pairChecks.has("line2"), false, "and none waiting");
+  assert.equal(gateway.pairChecks.has("line1"), true);
   const events = gateway.events.list({ kind: "config" });
   assert.ok(
-    events.some((e) => e.pair === "line1" && /not interchangeable/.test(e.message)),
+    events.some((e) => e.pair === "line1" && /not interchangeable/.test(e.message)) &&
+      !events.some((e) => e.pair === "line2"),
     JSON.stringify(events),
   );
 });
