@@ -2,7 +2,8 @@
  * Gateway benchmark: what the gateway costs, measured side by side in one run.
  *
  *   npm run bench:gateway -- [--quick] [--reps N] [--window-ms MS] [--warmup-ms MS] [--items N]
- *     [--tick-ms MS] [--batch N] [--scale] [--upstream-publishing-ms MS] [--mirror-sizes 0,10000,50000]
+ *     [--tick-ms MS] [--batch N] [--scale] [--upstream-publishing-ms MS] [--follow-downstream MIN,MAX]
+ *     [--mirror-sizes 0,10000,50000]
  *     [--cache-restart]
  *     [--section overhead|mirroring|failover]... [--mode cold|warm|hot]...
  *
@@ -51,16 +52,32 @@ interface Options {
   batchSize: number;
   scale: boolean;
   upstreamPublishingMs: number | undefined;
+  followDownstream: { minMs: number; maxMs: number } | undefined;
   mirrorSizes: number[];
   cacheRestart: boolean;
   sections: Section[];
   modes: Mode[];
 }
 
+/** `--follow-downstream MIN,MAX` (ms). */
+function followOption(text: string | undefined): { minMs: number; maxMs: number } | undefined {
+  if (text === undefined) return undefined;
+  const [min, max] = text.split(",").map((part) => Number(part.trim()));
+  if (
+    !Number.isInteger(min) ||
+    !Number.isInteger(max) ||
+    (min as number) < 10 ||
+    (min as number) > (max as number)
+  )
+    usage(`--follow-downstream: expected MIN,MAX in ms (10 <= MIN <= MAX), got ${text}`);
+  return { minMs: min as number, maxMs: max as number };
+}
+
 function usage(problem: string): never {
   process.stderr.write(
     `${problem}\nusage: bench/gateway.ts [--quick] [--reps N] [--window-ms MS] [--warmup-ms MS] [--items N] ` +
-      "[--tick-ms MS] [--batch N] [--scale] [--upstream-publishing-ms MS] [--mirror-sizes N,N,...] [--cache-restart] " +
+      "[--tick-ms MS] [--batch N] [--scale] [--upstream-publishing-ms MS] [--follow-downstream MIN,MAX] " +
+      "[--mirror-sizes N,N,...] [--cache-restart] " +
       "[--section overhead|mirroring|failover]... [--mode cold|warm|hot]...\n",
   );
   process.exit(2);
@@ -86,6 +103,7 @@ function parseOptions(): Options {
         batch: { type: "string" },
         scale: { type: "boolean", default: false },
         "upstream-publishing-ms": { type: "string" },
+        "follow-downstream": { type: "string" },
         "mirror-sizes": { type: "string" },
         "cache-restart": { type: "boolean" },
         section: { type: "string", multiple: true },
@@ -121,6 +139,7 @@ function parseOptions(): Options {
       values["upstream-publishing-ms"] === undefined
         ? undefined
         : integer(values["upstream-publishing-ms"], "--upstream-publishing-ms", 100, 10),
+    followDownstream: followOption(values["follow-downstream"]),
     // 0 = an upstream with no bulk variables: the fixed cost of a pair's server, for reference
     mirrorSizes: sizes ?? (quick ? [10_000] : [0, 10_000, 50_000]),
     // a restart installs the same snapshot again (as long as mirroring itself): left out of --quick
@@ -194,6 +213,7 @@ async function main(): Promise<void> {
             warmupMs: options.warmupMs,
             batchSize: options.batchSize,
             upstreamPublishingMs: options.upstreamPublishingMs,
+            followDownstream: options.followDownstream,
           },
           progress,
         ),
@@ -201,9 +221,12 @@ async function main(): Promise<void> {
     }
     sectionTimes.overheadMs = Date.now() - began;
     const upstreamPublishing =
-      options.upstreamPublishingMs === undefined
+      (options.upstreamPublishingMs === undefined
         ? "the product default upstream subscription (publishing interval 100 ms)"
-        : `upstream publishing interval ${options.upstreamPublishingMs} ms`;
+        : `upstream publishing interval ${options.upstreamPublishingMs} ms`) +
+      (options.followDownstream
+        ? `, following the downstream within ${options.followDownstream.minMs}–${options.followDownstream.maxMs} ms`
+        : "");
     out.push(
       "",
       "## 1. Overhead: the same Bulk items directly on a simulator, then through the gateway",

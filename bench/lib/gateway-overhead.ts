@@ -35,6 +35,8 @@ export interface OverheadOptions {
   batchSize: number;
   /** Upstream subscription publishing interval of the gateway's pair (undefined: product default). */
   upstreamPublishingMs?: number;
+  /** subscription.followDownstream of the gateway's pair (undefined: off, the product default). */
+  followDownstream?: { minMs: number; maxMs: number };
 }
 
 /** The downstream subscription and items, the same on both paths. */
@@ -113,7 +115,11 @@ export interface OverheadResult {
   windowMs: number;
   warmupMs: number;
   batchSize: number;
-  gatewayConfig: { mode: "hot"; upstreamPublishingMs: number | "default" };
+  gatewayConfig: {
+    mode: "hot";
+    upstreamPublishingMs: number | "default";
+    followDownstream: { minMs: number; maxMs: number } | null;
+  };
   simulatorStartupMs: number[];
   gatewayStartToMirroredMs?: number;
   direct?: PathResult;
@@ -350,7 +356,11 @@ export async function runOverhead(
     windowMs: options.windowMs,
     warmupMs: options.warmupMs,
     batchSize: options.batchSize,
-    gatewayConfig: { mode: "hot", upstreamPublishingMs: options.upstreamPublishingMs ?? "default" },
+    gatewayConfig: {
+      mode: "hot",
+      upstreamPublishingMs: options.upstreamPublishingMs ?? "default",
+      followDownstream: options.followDownstream ?? null,
+    },
     simulatorStartupMs: [],
   };
   const sims: SimProcess[] = [];
@@ -366,9 +376,14 @@ export async function runOverhead(
     bench = await createBenchGateway({
       mode: "hot",
       servers: sims.map((s) => loopbackUrl(s.port)),
-      ...(options.upstreamPublishingMs === undefined
-        ? {}
-        : { extra: { subscription: { publishingIntervalMs: options.upstreamPublishingMs } } }),
+      extra: {
+        subscription: {
+          ...(options.upstreamPublishingMs === undefined
+            ? {}
+            : { publishingIntervalMs: options.upstreamPublishingMs }),
+          ...(options.followDownstream ? { followDownstream: options.followDownstream } : {}),
+        },
+      },
     });
     const pair = bench.gateway.pairs[0]!;
     const started = performance.now();
