@@ -76,6 +76,8 @@ export function checkNodeOpcuaPrivates(): void {
   if (staticChecked) return;
   expect(ClientSecureChannelLayer.prototype, "ClientSecureChannelLayer", "forceConnectionBreak", "function");
   expect(OPCUAServer.prototype, "OPCUAServer", "_on_CreateSessionRequest", "function");
+  expect(OPCUAServer.prototype, "OPCUAServer", "_on_BrowseRequest", "function");
+  expect(OPCUAServer.prototype, "OPCUAServer", "_on_BrowseNextRequest", "function");
   expect(Subscription.prototype, "Subscription", "preCreateMonitoredItem", "function");
   expect(PacketAssembler.prototype, "PacketAssembler", "emit", "function");
   staticChecked = true;
@@ -276,6 +278,25 @@ export function interceptCreateSession(
   const target = server as unknown as { _on_CreateSessionRequest: CreateSessionHandler };
   const original = target._on_CreateSessionRequest.bind(server);
   target._on_CreateSessionRequest = (message, channel) => intercept(original, message, channel);
+}
+
+type RequestHandler = (message: ServerMessage, channel: ServerSecureChannelLayer) => void;
+
+/**
+ * Serves Browse and BrowseNext requests `delayMs()` milliseconds late (0: at once), as a loaded
+ * server does: node-opcua's handlers (dispatched by name, `_on_<RequestName>`) run after the delay.
+ */
+export function delayBrowseRequests(server: OPCUAServer, delayMs: () => number): void {
+  checkNodeOpcuaPrivates();
+  const target = server as unknown as Record<"_on_BrowseRequest" | "_on_BrowseNextRequest", RequestHandler>;
+  for (const member of ["_on_BrowseRequest", "_on_BrowseNextRequest"] as const) {
+    const original = target[member].bind(server);
+    target[member] = (message, channel) => {
+      const ms = delayMs();
+      if (ms > 0) setTimeout(() => original(message, channel), ms);
+      else original(message, channel);
+    };
+  }
 }
 
 /**

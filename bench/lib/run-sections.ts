@@ -183,8 +183,9 @@ export async function scaleSection(
         tickMs,
         windowMs,
         batchSize: 1000,
-        // Above 50k the process that did the one-by-one comparison then stalled mirroring the
-        // gateway (not explained yet, see README Status): compare up to 50k, where the point is made.
+        // One-by-one creation of 100k items takes minutes: compare up to 50k, where the point is
+        // made. (The stall seen after a 100k comparison was a failed first crawl left without a
+        // retry while the pair stayed active: README Status.)
         compareCreation: options.compareCreation && items <= MAX_COMPARED_CREATION,
         cold: true,
         // a bound for failures only: one-by-one creation of 100k items under load takes minutes

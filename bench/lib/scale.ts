@@ -216,8 +216,7 @@ export async function runScale(
       )),
     );
     result.simulatorStartupMs = sims.map((s) => round(s.startupMs));
-    // A simulator of its own: after N items one request each, a simulator took so long to forget
-    // them that the gateway's mirror of 100k nodes behind it never completed.
+    // A simulator of its own, so that the comparison's items load none of the gateway's servers.
     const direct = await spawnSimulator({ tickMs: options.tickMs, sharedClock: true, bulk: options.items });
     try {
       result.direct = await measureItemCreation(

@@ -306,6 +306,8 @@ export class PairServer {
           "cannot read the upstream address space; retrying (and at the next activation)",
         );
         this.#mirroring = null;
+        // one retry pending at a time (a failed crawl started by an activation may meet one)
+        if (this.#mirrorRetry) clearTimeout(this.#mirrorRetry);
         this.#mirrorRetry = setTimeout(() => {
           this.#mirrorRetry = null;
           if (this.#phase !== "stopping" && this.client.status().active !== null) this.#mirrorFromUpstream();

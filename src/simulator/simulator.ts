@@ -17,6 +17,7 @@ import {
 import { RedundancyError } from "../errors.ts";
 import { type AcceptedWrite, buildSimulationNodes, type SimulationNodes } from "./address-space.ts";
 import { buildAlarms, type SimulatorAlarms } from "./alarms.ts";
+import { bindBrowseDelay } from "./browse-delay.ts";
 import { type BulkNodes, buildBulkNodes } from "./bulk.ts";
 import { buildCustomTypes, type CustomTypeNodes } from "./custom-types.ts";
 import { buildDynamicNodes } from "./dynamic-nodes.ts";
@@ -84,6 +85,8 @@ export interface SimulatorOptions {
   clockOffsetMs?: number;
   /** With sharedClock: sample the device on an own phase (ms after each boundary), stamp with the own clock. */
   ownClock?: { phaseMs: number };
+  /** Browse and BrowseNext answered this late (ms; writable at run time: ns=1;s=BrowseDelayMs; default 0). */
+  browseDelayMs?: number;
 }
 
 export interface WriteLogEntry {
@@ -173,6 +176,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     private readonly events: { eventMs: number; alarmCycleMs: number } | false = false,
     private readonly clock = new SimClock(),
     private readonly bulkStructures = false,
+    private readonly browseDelayMs = 0,
   ) {
     super();
   }
@@ -197,6 +201,7 @@ class SimulatorImpl extends EventEmitter implements Simulator {
     buildDynamicNodes(addressSpace, folder);
     this.standard = bindStandardNodes(this.server.engine, this.nodes.serviceLevel.get());
     bindSimClock(addressSpace, this.clock, (w) => this.onWrite(w));
+    bindBrowseDelay(this.server, addressSpace, this.browseDelayMs, (w) => this.onWrite(w));
     if (!this.advertiseLimits) hideOperationLimits(addressSpace);
     if (this.bulkCount > 0)
       this.bulk = buildBulkNodes(addressSpace, this.bulkCount, this.bulkStructures ? 5 : 0);
@@ -386,6 +391,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       : { eventMs: options.events?.eventMs ?? 1000, alarmCycleMs: options.events?.alarmCycleMs ?? 20000 },
     clock,
     options.bulkStructures ?? false,
+    options.browseDelayMs ?? 0,
   );
   simulator.nodeChanges = options.nodeChanges;
   try {

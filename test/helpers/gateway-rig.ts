@@ -87,6 +87,8 @@ export interface GatewayRigOptions {
   dataDir?: string;
   /** false: do not wait for the primary, only for an active server (manual failback may stay on the secondary). */
   awaitPrimary?: boolean;
+  /** false: do not wait for the address space to be mirrored (a test of the crawl itself). */
+  awaitMirrored?: boolean;
   /** Serve the HTTP side on a free port; an object adds settings such as `auth`. */
   http?: boolean | Record<string, unknown>;
   /** Top-level settings besides pairs and http (diagnostics, notifications, ...). */
@@ -181,10 +183,12 @@ export async function startGatewayRig(options: GatewayRigOptions): Promise<Gatew
         started.pairs.every(
           (p) =>
             (options.awaitPrimary === false ? p.status().active !== null : p.status().activeIndex === 0) &&
-            p.mirrored,
+            (options.awaitMirrored === false || p.mirrored),
         ),
       30_000,
-      "every pair active on its primary and mirrored",
+      options.awaitMirrored === false
+        ? "every pair active on its primary"
+        : "every pair active on its primary and mirrored",
     );
     return {
       sims,

@@ -40,6 +40,8 @@ export interface SpawnSimulatorOptions {
   maxNodesPerRequest?: number;
   /** simulator --clock-offset-ms: the server's clock this far from the host's. */
   clockOffsetMs?: number;
+  /** simulator --browse-delay-ms: Browse and BrowseNext answered this late (ns=1;s=BrowseDelayMs). */
+  browseDelayMs?: number;
   /** simulator --own-clock: sample the shared-clock device on this phase, stamp with the own clock. */
   ownClockPhaseMs?: number;
 }
@@ -113,6 +115,7 @@ function cliArgs(options: SpawnSimulatorOptions, port: number): string[] {
   if (options.maxNodesPerRequest !== undefined)
     args.push("--max-nodes-per-request", String(options.maxNodesPerRequest));
   if (options.clockOffsetMs !== undefined) args.push(`--clock-offset-ms=${options.clockOffsetMs}`); // may be negative
+  if (options.browseDelayMs !== undefined) args.push(`--browse-delay-ms=${options.browseDelayMs}`);
   if (options.ownClockPhaseMs !== undefined) args.push("--own-clock", String(options.ownClockPhaseMs));
   return args;
 }

@@ -43,6 +43,7 @@ import {
   checkVariable,
   createResultOf,
   dataTypeManager,
+  delayBrowseRequests,
   deleteItems,
   dropUnheardAssemblerErrors,
   enqueueEvent,
@@ -86,6 +87,8 @@ test("node-opcua's private members behave as the product relies on", { timeout: 
     createSessions.push(message.request.constructor.name);
     await original(message, channel);
   });
+  let browseDelayMs = 0;
+  delayBrowseRequests(server, () => browseDelayMs);
   await server.initialize();
   const namespace = server.engine.addressSpace!.getOwnNamespace();
   setNamespaceIdCounter(namespace, 0x7000_0000);
@@ -151,6 +154,27 @@ test("node-opcua's private members behave as the product relies on", { timeout: 
       await client.connect(endpointUrl);
       session = await client.createSession();
       assert.deepEqual(createSessions, ["CreateSessionRequest"]);
+    },
+  );
+
+  await t.test(
+    "_on_BrowseRequest, _on_BrowseNextRequest: answered after the delay, other services at once",
+    async () => {
+      browseDelayMs = 1500;
+      try {
+        const browseStarted = performance.now();
+        const browsed = await session!.browse("i=85");
+        assert.ok(browsed.statusCode.isGood());
+        assert.ok(performance.now() - browseStarted >= 1500, "Browse answered after the delay");
+        const nextStarted = performance.now();
+        await session!.browseNext([Buffer.from("none")], true);
+        assert.ok(performance.now() - nextStarted >= 1500, "BrowseNext answered after the delay");
+        const readStarted = performance.now();
+        await session!.read({ nodeId: "i=2259", attributeId: AttributeIds.Value });
+        assert.ok(performance.now() - readStarted < 1500, "Read answered at once");
+      } finally {
+        browseDelayMs = 0;
+      }
     },
   );
 

@@ -19,6 +19,8 @@ const USAGE =
   "  --shared-clock         Counter = floor(unix_ms / T), source timestamp = tick boundary\n" +
   "  --clock-offset-ms=N   the server's clock is N ms ahead (negative: behind) of the host's; it drives\n" +
   "                         CurrentTime and ServerTimestamps; writable at run time: ns=1;s=ClockOffsetMs\n" +
+  "  --browse-delay-ms=N   answer Browse and BrowseNext N ms late (a server slow to browse); writable at\n" +
+  "                         run time: ns=1;s=BrowseDelayMs\n" +
   "  --own-clock PHASE      with --shared-clock: sample the device PHASE ms after each tick boundary and\n" +
   "                         stamp values with the server's clock (two servers polling one device)\n" +
   "  --shutdown-delay-ms D  how long a graceful stop shows ServerState Shutdown (default 2000)\n" +
@@ -56,6 +58,7 @@ interface SimulateOptions {
   maxNodesPerRequest?: number;
   clockOffsetMs: number;
   ownClock?: { phaseMs: number };
+  browseDelayMs: number;
 }
 
 function integer(name: string, text: string | undefined, fallback: number, min: number, max: number): number {
@@ -116,6 +119,7 @@ function parse(args: string[]): SimulateOptions | "help" {
       "max-nodes-per-request": { type: "string" },
       "clock-offset-ms": { type: "string" },
       "own-clock": { type: "string" },
+      "browse-delay-ms": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -159,6 +163,7 @@ function parse(args: string[]): SimulateOptions | "help" {
           ),
         }),
     clockOffsetMs: signedInteger("clock-offset-ms", values["clock-offset-ms"]),
+    browseDelayMs: integer("browse-delay-ms", values["browse-delay-ms"], 0, 0, 60_000),
     ...(values["own-clock"] === undefined
       ? {}
       : { ownClock: { phaseMs: integer("own-clock", values["own-clock"], 0, 0, 86_400_000) } }),
