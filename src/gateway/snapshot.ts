@@ -198,6 +198,7 @@ async function walk(crawl: Crawl, roots: string[], nodeClassMask: number, throug
       await completeWithBrowseNext(crawl.port, results);
       results.forEach((result, k) => {
         const parent = parents[k]!;
+        if (!usableBrowseResult(result, parent)) return;
         for (const ref of result.references ?? []) {
           const id = ref.nodeId.toString();
           if (ref.nodeId.namespace === 0) {
@@ -235,24 +236,66 @@ async function walk(crawl: Crawl, roots: string[], nodeClassMask: number, throug
 }
 
 /**
+ * Statuses that say a node's references are not for this client, for good (the node went, the
+ * gateway's user may not browse it): that node is left out. Any other Bad status (no continuation
+ * point left, server too busy, a timeout) fails the crawl, which is tried again: a partial mirror
+ * served as if whole would be a silent Good.
+ */
+const NOTHING_TO_MIRROR = new Set([
+  "BadNodeIdUnknown",
+  "BadNodeIdInvalid",
+  "BadUserAccessDenied",
+  "BadNotReadable",
+]);
+
+function usableBrowseResult(result: BrowseResult, nodeId: string): boolean {
+  const status = result.statusCode;
+  if (status.isGood()) return true;
+  if (NOTHING_TO_MIRROR.has(status.name)) return false;
+  throw new RedundancyError("ERR_UPSTREAM_REQUEST", `Browse of ${nodeId} answered ${status.name}`, {
+    statusCode: status.name,
+  });
+}
+
+const hasMore = (r: BrowseResult) => r.continuationPoint !== null && r.continuationPoint.length > 0;
+
+/**
  * A server returns at most its own number of references per node and a continuation point for the
- * rest: follow them all (a folder with 10,000 children must not be cut short).
+ * rest: follow them all (a folder with 10,000 children must not be cut short). When the crawl
+ * fails on the way, the continuation points still held are released (servers keep only a few per
+ * session: a crawl tried again would find none left).
  */
 async function completeWithBrowseNext(port: BrowsePort, results: BrowseResult[]): Promise<void> {
-  let pending = results.filter((r) => r.continuationPoint && r.continuationPoint.length > 0);
-  while (pending.length > 0) {
-    const next = await port.browseNext(
-      pending.map((r) => r.continuationPoint as Buffer),
-      false,
-    );
-    next.forEach((more, i) => {
-      const target = pending[i]!;
-      if (!more.statusCode.isGood()) {
-        throw new RedundancyError("ERR_UPSTREAM_REQUEST", `BrowseNext answered ${more.statusCode.name}`);
-      }
-      target.references = [...(target.references ?? []), ...(more.references ?? [])];
-      target.continuationPoint = more.continuationPoint;
-    });
-    pending = pending.filter((r) => r.continuationPoint && r.continuationPoint.length > 0);
+  let pending = results.filter(hasMore);
+  /** Continuation points the server answered Bad for: it no longer holds them. */
+  const gone = new Set<BrowseResult>();
+  try {
+    while (pending.length > 0) {
+      const next = await port.browseNext(
+        pending.map((r) => r.continuationPoint),
+        false,
+      );
+      // every answer is taken in first, so that the points the server now holds are known
+      let failed: BrowseResult | undefined;
+      next.forEach((more, i) => {
+        const target = pending[i]!;
+        if (!more.statusCode.isGood()) {
+          gone.add(target);
+          failed ??= more;
+          return;
+        }
+        target.references = [...(target.references ?? []), ...(more.references ?? [])];
+        target.continuationPoint = more.continuationPoint;
+      });
+      if (failed)
+        throw new RedundancyError("ERR_UPSTREAM_REQUEST", `BrowseNext answered ${failed.statusCode.name}`, {
+          statusCode: failed.statusCode.name,
+        });
+      pending = pending.filter(hasMore);
+    }
+  } catch (error) {
+    const held = pending.filter((r) => !gone.has(r) && hasMore(r)).map((r) => r.continuationPoint);
+    if (held.length > 0) await port.browseNext(held, true).catch(() => undefined);
+    throw error;
   }
 }

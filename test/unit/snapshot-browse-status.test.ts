@@ -1,0 +1,119 @@
+/**
+ * The crawl of the upstream address space (snapshot.ts) and the status of each Browse result: a
+ * node the gateway may not browse (or that went) is left out, but a result without its references
+ * for a passing reason (no continuation point left, server busy) fails the crawl — which is tried
+ * again — instead of becoming a partial mirror served as whole. Continuation points still held
+ * when the crawl fails are released. (A port of the crawl's own interface, not of OPC UA: the
+ * statuses are ones node-opcua's server does not produce; the retry itself is tested against real
+ * servers in test/integration/gateway-mirror-retry.test.ts.)
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  BrowseResult,
+  DataType,
+  DataValue,
+  ExpandedNodeId,
+  NodeClass,
+  NodeId,
+  ReferenceDescription,
+  StatusCodes,
+  Variant,
+} from "node-opcua";
+import { RedundancyError } from "../../src/errors.ts";
+import { type BrowsePort, takeSnapshot } from "../../src/gateway/snapshot.ts";
+
+const OBJECTS = "i=85";
+
+function folderChild(name: string): ReferenceDescription {
+  return new ReferenceDescription({
+    nodeId: ExpandedNodeId.fromNodeId(NodeId.resolveNodeId(`ns=1;s=${name}`)),
+    referenceTypeId: NodeId.resolveNodeId("i=35"),
+    isForward: true,
+    browseName: { namespaceIndex: 1, name },
+    displayName: { text: name },
+    nodeClass: NodeClass.Object,
+    typeDefinition: ExpandedNodeId.fromNodeId(NodeId.resolveNodeId("i=61")),
+  });
+}
+
+/** Objects answers `objects`; every other node has no references. */
+function port(objects: () => BrowseResult, released: Buffer[][]): BrowsePort {
+  return {
+    namespaceUris: ["http://opcfoundation.org/UA/", "urn:test"],
+    browse: async (nodes) =>
+      nodes.map((n) =>
+        n.nodeId === OBJECTS ? objects() : new BrowseResult({ statusCode: StatusCodes.Good }),
+      ),
+    browseNext: async (points, release) => {
+      if (release) {
+        released.push(points);
+        return points.map(() => new BrowseResult({ statusCode: StatusCodes.Good }));
+      }
+      return points.map(() => new BrowseResult({ statusCode: StatusCodes.BadContinuationPointInvalid }));
+    },
+    read: async (nodes) =>
+      nodes.map(() => new DataValue({ value: new Variant({ dataType: DataType.Null }) })),
+  };
+}
+
+describe("crawl: the status of each Browse result", () => {
+  it("fails on BadNoContinuationPoints instead of mirroring part of the address space", async () => {
+    const released: Buffer[][] = [];
+    await assert.rejects(
+      takeSnapshot(
+        port(() => new BrowseResult({ statusCode: StatusCodes.BadNoContinuationPoints }), released),
+      ),
+      (error: unknown) =>
+        error instanceof RedundancyError &&
+        error.code === "ERR_UPSTREAM_REQUEST" &&
+        /Browse of i=85 answered BadNoContinuationPoints/.test(error.message),
+    );
+  });
+
+  it("leaves out a node the gateway's user may not browse", async () => {
+    const snapshot = await takeSnapshot(
+      port(() => new BrowseResult({ statusCode: StatusCodes.BadUserAccessDenied }), []),
+    );
+    assert.deepEqual(snapshot.nodes, []);
+  });
+
+  it("releases the continuation points it still holds when a BrowseNext fails", async () => {
+    const released: Buffer[][] = [];
+    const held = (name: string, point: string) =>
+      new BrowseResult({
+        statusCode: StatusCodes.Good,
+        references: [folderChild(name)],
+        continuationPoint: Buffer.from(point),
+      });
+    const failing: BrowsePort = {
+      ...port(() => new BrowseResult({ statusCode: StatusCodes.Good }), released),
+      // two type folders with more to come; the server answers the first Bad, the second with a new point
+      browse: async (nodes) =>
+        nodes.map((n) =>
+          n.nodeId === "i=88"
+            ? held("A", "a1")
+            : n.nodeId === "i=89"
+              ? held("B", "b1")
+              : new BrowseResult({ statusCode: StatusCodes.Good }),
+        ),
+      browseNext: async (points, release) => {
+        if (release) {
+          released.push(points);
+          return [];
+        }
+        return points.map((p) =>
+          p.toString() === "a1"
+            ? new BrowseResult({ statusCode: StatusCodes.BadContinuationPointInvalid })
+            : held("B2", "b2"),
+        );
+      },
+    };
+    await assert.rejects(takeSnapshot(failing), /BrowseNext answered BadContinuationPointInvalid/);
+    assert.deepEqual(
+      released.map((points) => points.map((p) => p.toString())),
+      [["b2"]],
+      "the point the server holds now, not the one it answered Bad for",
+    );
+  });
+});
