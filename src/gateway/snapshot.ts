@@ -14,6 +14,7 @@ import {
   type ReadValueIdOptions,
 } from "node-opcua";
 import { RedundancyError } from "../errors.ts";
+import { retrying, retryingPort } from "./crawl-retry.ts";
 import { readAttributes, readMethodArguments, readModellingRules } from "./snapshot-attributes.ts";
 import { type DefinitionSpec, type EncodingSpec, readDataTypes } from "./snapshot-datatypes.ts";
 
@@ -126,7 +127,9 @@ const INSTANCE_CLASSES = NodeClass.Object | NodeClass.Variable | NodeClass.Metho
 const BATCH = 200;
 
 interface Crawl {
+  /** The engine itself: a batch (Browse and the BrowseNexts continuing it) is retried whole. */
   port: BrowsePort;
+  retryWaitMs: number | undefined;
   nodes: SnapshotNode[];
   references: SnapshotReference[];
   seen: Set<string>;
@@ -135,16 +138,25 @@ interface Crawl {
 
 /** Browse the server's types, everything below Objects and its Views, then read their attributes. */
 export async function takeSnapshot(
-  port: BrowsePort,
+  source: BrowsePort,
   onProgress: (nodes: number) => void = () => undefined,
+  options: { retryWaitMs?: number } = {},
 ): Promise<AddressSnapshot> {
+  const port = retryingPort(source, options.retryWaitMs);
   // the engine answers in its canonical indices, which may not be the active server's own order
   const canonical = port.namespaceUris;
   const [nsArray] = canonical
     ? [undefined]
     : await port.read([{ nodeId: "i=2255", attributeId: AttributeIds.Value }]);
   const namespaceUris = canonical ? [...canonical] : ((nsArray?.value.value as string[] | null) ?? []);
-  const crawl: Crawl = { port, nodes: [], references: [], seen: new Set(), onProgress };
+  const crawl: Crawl = {
+    port: source,
+    retryWaitMs: options.retryWaitMs,
+    nodes: [],
+    references: [],
+    seen: new Set(),
+    onProgress,
+  };
   // The standard type tree is walked (namespace 0 is not recorded) to find the server's subtypes.
   await walk(crawl, TYPE_FOLDERS, TYPE_CLASSES, true);
   const types = crawl.nodes.map((n) => n.nodeId);
@@ -185,20 +197,23 @@ async function walk(crawl: Crawl, roots: string[], nodeClassMask: number, throug
     const next: string[] = [];
     for (let i = 0; i < frontier.length; i += BATCH) {
       const parents = frontier.slice(i, i + BATCH);
-      const results = await crawl.port.browse(
-        parents.map((nodeId) => ({
-          nodeId,
-          browseDirection: BrowseDirection.Forward,
-          referenceTypeId: HierarchicalReferences,
-          includeSubtypes: true,
-          nodeClassMask,
-          resultMask: 0x3f,
-        })),
-      );
-      await completeWithBrowseNext(crawl.port, results);
+      const results = await retrying(async () => {
+        const answered = await crawl.port.browse(
+          parents.map((nodeId) => ({
+            nodeId,
+            browseDirection: BrowseDirection.Forward,
+            referenceTypeId: HierarchicalReferences,
+            includeSubtypes: true,
+            nodeClassMask,
+            resultMask: 0x3f,
+          })),
+        );
+        await completeWithBrowseNext(crawl.port, answered);
+        return answered.map((result, k) => (usableBrowseResult(result, parents[k]!) ? result : null));
+      }, crawl.retryWaitMs);
       results.forEach((result, k) => {
         const parent = parents[k]!;
-        if (!usableBrowseResult(result, parent)) return;
+        if (!result) return;
         for (const ref of result.references ?? []) {
           const id = ref.nodeId.toString();
           if (ref.nodeId.namespace === 0) {

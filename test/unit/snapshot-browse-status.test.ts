@@ -24,6 +24,8 @@ import { RedundancyError } from "../../src/errors.ts";
 import { type BrowsePort, takeSnapshot } from "../../src/gateway/snapshot.ts";
 
 const OBJECTS = "i=85";
+/** Retries of the crawl (crawl-retry.ts) without the production waits. */
+const FAST = { retryWaitMs: 1 };
 
 function folderChild(name: string): ReferenceDescription {
   return new ReferenceDescription({
@@ -109,11 +111,41 @@ describe("crawl: the status of each Browse result", () => {
         );
       },
     };
-    await assert.rejects(takeSnapshot(failing), /BrowseNext answered BadContinuationPointInvalid/);
+    await assert.rejects(
+      takeSnapshot(failing, undefined, FAST),
+      /BrowseNext answered BadContinuationPointInvalid/,
+    );
     assert.deepEqual(
       released.map((points) => points.map((p) => p.toString())),
-      [["b2"]],
-      "the point the server holds now, not the one it answered Bad for",
+      [["b2"], ["b2"], ["b2"], ["b2"]],
+      "at each of the 4 attempts, the point the server holds now, not the one it answered Bad for",
     );
+  });
+
+  it("goes on where it is after a passing failure (a failover mid-crawl), without starting over", async () => {
+    let objectsBrowses = 0;
+    let otherBrowses = 0;
+    const flaky: BrowsePort = {
+      ...port(() => new BrowseResult({ statusCode: StatusCodes.Good }), []),
+      browse: async (nodes) => {
+        if (nodes.some((n) => n.nodeId === OBJECTS) && objectsBrowses++ === 0)
+          throw new RedundancyError("ERR_UPSTREAM_REQUEST", "browse failed: Connection Break");
+        otherBrowses += nodes.filter((n) => n.nodeId !== OBJECTS).length;
+        return nodes.map((n) =>
+          n.nodeId === OBJECTS
+            ? new BrowseResult({ statusCode: StatusCodes.Good, references: [folderChild("A")] })
+            : new BrowseResult({ statusCode: StatusCodes.Good }),
+        );
+      },
+    };
+    const snapshot = await takeSnapshot(flaky, undefined, FAST);
+    assert.deepEqual(
+      snapshot.nodes.map((n) => n.nodeId),
+      ["ns=1;s=A"],
+    );
+    assert.equal(objectsBrowses, 2, "the failed batch once more");
+    // the 4 type folders before it once, Views and the 2 type systems (its batch) once answered,
+    // then ns=1;s=A: nothing walked twice
+    assert.equal(otherBrowses, 4 + 3 + 1);
   });
 });
