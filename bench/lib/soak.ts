@@ -8,9 +8,11 @@
  * diagnostics), memory, file descriptors and event-loop delay.
  */
 import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
+import { writeHeapSnapshot } from "node:v8";
 import { AttributeIds, DataType, OPCUAClient, TimestampsToReturn } from "node-opcua";
-import type { CounterRecorder } from "../../test/helpers/counter-recorder.ts";
+import type { CounterTally } from "../../test/helpers/counter-tally.ts";
 import {
   connectDownstream,
   type Downstream,
@@ -20,6 +22,8 @@ import {
 import { writeDirect } from "../../test/helpers/opcua.ts";
 import { delay, waitFor } from "../../test/helpers/wait.ts";
 import { forceGc } from "./gateway-common.ts";
+import { type MemorySample, memoryProblems, type SoakMemory, summarizeMemory } from "./soak-memory.ts";
+import { SoakWriteCheck, type WriteCounts } from "./soak-writes.ts";
 
 export const MODES = ["hot", "warm", "cold"] as const;
 export const FAULTS = [
@@ -41,6 +45,13 @@ export interface SoakOptions {
   durationMs: number;
   seed: number;
   log?: (line: string) => void;
+  /**
+   * Heap snapshots (after the GC of a memory sample) at these minutes into the run, written to
+   * `heapSnapshotDir` as soak-<minute>min.heapsnapshot, for bench/heap-diff.ts. Each one stops the
+   * process for seconds (on a 120 MB heap): a run that takes them is for attribution, not figures.
+   */
+  heapSnapshotsAtMinutes?: number[];
+  heapSnapshotDir?: string;
 }
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same fault schedule. */
@@ -53,17 +64,6 @@ function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** Least-squares slope of y over x (per minute when x is in ms). */
-function slopePerMinute(points: { t: number; y: number }[]): number {
-  if (points.length < 2) return 0;
-  const n = points.length;
-  const mx = points.reduce((s, p) => s + p.t, 0) / n;
-  const my = points.reduce((s, p) => s + p.y, 0) / n;
-  const num = points.reduce((s, p) => s + (p.t - mx) * (p.y - my), 0);
-  const den = points.reduce((s, p) => s + (p.t - mx) ** 2, 0);
-  return den === 0 ? 0 : (num / den) * 60_000;
 }
 
 const openFds = () => readdirSync("/proc/self/fd").length;
@@ -83,16 +83,8 @@ async function sessionsOn(endpointUrl: string): Promise<number> {
   }
 }
 
-interface WriteRecord {
-  pair: number;
-  value: number;
-  activeBefore: number | null;
-  activeAfter: number | null;
-  status: string;
-}
-
 /** One short-lived downstream client: connect, subscribe, write, call, unsubscribe, leave. */
-async function churn(rig: GatewayRig, pair: number, value: number, writes: WriteRecord[]): Promise<void> {
+async function churn(rig: GatewayRig, pair: number, value: number, writes: SoakWriteCheck): Promise<void> {
   const status = () => rig.gateway.pairs[pair]!.status().activeIndex;
   const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 } });
   await client.connect(rig.endpoints[pair]!);
@@ -124,7 +116,7 @@ async function churn(rig: GatewayRig, pair: number, value: number, writes: Write
         value: { value: { dataType: DataType.Int32, value } },
       },
     ]);
-    writes.push({ pair, value, activeBefore, activeAfter: status(), status: written?.name ?? "none" });
+    writes.sent(pair, value, written?.name ?? "none", activeBefore, status());
     await session
       .call({
         objectId: "ns=1;s=Simulation",
@@ -184,17 +176,9 @@ async function applyFault(rig: GatewayRig, pair: number, server: number, kind: F
   }
 }
 
-function anomalies(recorder: CounterRecorder, started: number): { at: number; what: string }[] {
-  const found: { at: number; what: string }[] = [];
-  const v = recorder.values;
-  for (let i = 1; i < v.length; i++) {
-    const step = v[i]!.value - v[i - 1]!.value;
-    const what =
-      step === 0 ? "repeated" : step < 0 ? `regressed by ${-step}` : step > 1 ? `lost ${step - 1}` : null;
-    if (what) found.push({ at: v[i]!.receivedAt - started, what });
-  }
-  for (const b of recorder.bad) found.push({ at: b.receivedAt - started, what: b.status });
-  return found.sort((a, b) => a.at - b.at).slice(0, 100);
+/** The first anomalies (the tally keeps 100), ms into the run. */
+function anomalies(tally: CounterTally, started: number): { at: number; what: string }[] {
+  return tally.anomalies.map((a) => ({ at: a.receivedAt - started, what: a.what }));
 }
 
 /** Brings server `i` back whatever state a failed fault left it in. */
@@ -228,13 +212,9 @@ export interface SoakReport {
       bound: { lost: number };
     }
   >;
-  writes: { total: number; good: number; wrongServer: number; notFound: number };
+  writes: WriteCounts;
   sessionsPerServer: Record<string, number[]>;
-  memory: {
-    samples: { t: number; rssMb: number; heapMb: number }[];
-    rssSlopeMbPerMin: number;
-    heapSlopeMbPerMin: number;
-  };
+  memory: SoakMemory;
   fds: { start: number; end: number; max: number };
   eventLoopDelayP99Ms: number;
   clockEvents: number;
@@ -255,6 +235,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       oneByOne: true,
       tickMs: TICK_MS,
       pairs: MODES.map((mode) => ({ mode, extra: { monitors } })),
+      simulator: { keepWrites: false }, // checked as they come (SoakWriteCheck), not kept
     });
   // six simulators start at once: on a loaded machine one may miss its start timeout
   const rig = await start().catch((error: Error) => {
@@ -262,7 +243,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     return start();
   });
   const subscribers: Downstream[] = [];
-  const recorders: CounterRecorder[] = [];
+  // counts and the first anomalies, not every value: the heap samples are to measure the gateway
+  const recorders: CounterTally[] = [];
   const loop = monitorEventLoopDelay({ resolution: 10 });
   const report: SoakReport = {
     seed: options.seed,
@@ -271,7 +253,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     values: {},
     writes: { total: 0, good: 0, wrongServer: 0, notFound: 0 },
     sessionsPerServer: {},
-    memory: { samples: [], rssSlopeMbPerMin: 0, heapSlopeMbPerMin: 0 },
+    memory: summarizeMemory([]),
     fds: { start: 0, end: 0, max: 0 },
     eventLoopDelayP99Ms: 0,
     clockEvents: 0,
@@ -279,23 +261,43 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     faultErrors: 0,
     churnClients: { done: 0, failed: 0 },
   };
-  const writes: WriteRecord[] = [];
+  const writes = new SoakWriteCheck(rig.sims);
   let stopping = false;
   try {
     for (const endpoint of rig.endpoints) {
       const downstream = await connectDownstream(endpoint);
       subscribers.push(downstream);
-      recorders.push(await downstream.record("ns=1;s=Counter"));
+      recorders.push(await downstream.tally("ns=1;s=Counter"));
     }
     await Promise.all(recorders.map((r) => r.waitForMore(10, 30_000)));
     const started = Date.now();
     report.fds.start = openFds();
     loop.enable();
-    const sampler = setInterval(() => {
+    let sampleDue = false;
+    let churnerRunning = true;
+    const samples: MemorySample[] = [];
+    const snapshotsAt = [...(options.heapSnapshotsAtMinutes ?? [])].sort((a, b) => a - b);
+    const sample = () => {
+      sampleDue = false;
       forceGc(); // the heap that is still in use, not what the collector has not reached yet
       const m = process.memoryUsage();
-      report.memory.samples.push({ t: Date.now() - started, rssMb: mb(m.rss), heapMb: mb(m.heapUsed) });
+      const t = Date.now() - started;
+      samples.push({ t, rssMb: mb(m.rss), heapMb: mb(m.heapUsed) });
       report.fds.max = Math.max(report.fds.max, openFds());
+      if (snapshotsAt.length > 0 && t >= snapshotsAt[0]! * 60_000) {
+        const minute = snapshotsAt.shift()!;
+        const file = writeHeapSnapshot(
+          join(options.heapSnapshotDir ?? ".", `soak-${minute}min.heapsnapshot`),
+        );
+        log(`heap snapshot at ${Math.round(t / 1000)} s: ${file}`);
+      }
+    };
+    // A sample falls due every 10 s and is taken in the churner's pause between two clients (a
+    // client's session half built or half released in the gateway is ~1 MB of noise); if no
+    // pause came within the next 10 s (or the churner has stopped), the timer takes it itself.
+    const sampler = setInterval(() => {
+      if (sampleDue || !churnerRunning) sample();
+      sampleDue = true;
     }, 10_000);
     let writeValue = 1;
     const churner = (async () => {
@@ -306,7 +308,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
           () => report.churnClients.failed++,
         );
         await delay(500);
+        if (sampleDue) sample();
       }
+      churnerRunning = false;
     })();
     while (Date.now() - started < options.durationMs) {
       const interval = between(5000, 30_000);
@@ -357,27 +361,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         lost: r.lost,
         duplicates: r.duplicates,
         regressions: r.regressions,
-        bad: recorders[p]!.bad.length,
+        bad: recorders[p]!.bad,
         bound: { lost: bound },
       };
       report.anomalies[mode] = anomalies(recorders[p]!, started);
     }
-    for (const w of writes) {
-      report.writes.total++;
-      if (w.status !== "Good") continue;
-      report.writes.good++;
-      const on = [0, 1].filter((s) =>
-        rig.sims[2 * w.pair + s]!.writes.some((e) => e.nodeId === "ns=1;s=Status" && e.value === w.value),
-      );
-      if (on.length === 0) report.writes.notFound++;
-      else if (on.length > 1 || (w.activeBefore === w.activeAfter && on[0] !== w.activeBefore))
-        report.writes.wrongServer++;
-    }
-    const samples = report.memory.samples.slice(Math.floor(report.memory.samples.length / 5)); // after warm-up
-    report.memory.rssSlopeMbPerMin =
-      Math.round(slopePerMinute(samples.map((s) => ({ t: s.t, y: s.rssMb }))) * 100) / 100;
-    report.memory.heapSlopeMbPerMin =
-      Math.round(slopePerMinute(samples.map((s) => ({ t: s.t, y: s.heapMb }))) * 100) / 100;
+    report.writes = writes.finish();
+    report.memory = summarizeMemory(samples);
     report.clockEvents = rig.gateway.events.list({ kind: "clock" }).length;
     return report;
   } finally {
@@ -405,7 +395,6 @@ export function soakProblems(report: SoakReport): string[] {
       problems.push(`${mode}: sessions per server ${counts.join(", ")} (must be <= 1)`);
   if (report.fds.end > report.fds.start + 20)
     problems.push(`file descriptors ${report.fds.start} → ${report.fds.end}`);
-  if (report.memory.heapSlopeMbPerMin > 20)
-    problems.push(`heap grows ${report.memory.heapSlopeMbPerMin} MB/min`);
+  problems.push(...memoryProblems(report.memory, report.minutes));
   return problems;
 }

@@ -9,6 +9,7 @@ import {
   AttributeIds,
   type ClientSession,
   type ClientSubscription,
+  type DataValue,
   OPCUAClient,
   TimestampsToReturn,
 } from "node-opcua";
@@ -21,6 +22,7 @@ import { Gateway } from "../../src/gateway/gateway.ts";
 import { createLogger, type Logger } from "../../src/log.ts";
 import { routeNodeOpcuaLogs } from "../../src/upstream/opcua-logs.ts";
 import { CounterRecorder } from "./counter-recorder.ts";
+import { CounterTally } from "./counter-tally.ts";
 import { type FaultProxy, startFaultProxy } from "./fault-proxy.ts";
 import { disposeChecked } from "./illegal-transitions.ts";
 import { testStatusQuery } from "./pair-rig.ts";
@@ -34,7 +36,23 @@ export interface Downstream {
   subscription: ClientSubscription;
   /** Monitors `nodeId` (samplingInterval 0) into a new recorder. */
   record(nodeId: string): Promise<CounterRecorder>;
+  /** The same monitor into a CounterTally: counts and a bounded anomaly list, not every value. */
+  tally(nodeId: string): Promise<CounterTally>;
   close(): Promise<void>;
+}
+
+async function monitorInto<T extends { onValue: (dv: DataValue) => void }>(
+  subscription: ClientSubscription,
+  nodeId: string,
+  recorder: T,
+): Promise<T> {
+  const item = await subscription.monitor(
+    { nodeId, attributeId: AttributeIds.Value },
+    { samplingInterval: 0, queueSize: 1000, discardOldest: true },
+    TimestampsToReturn.Both,
+  );
+  item.on("changed", recorder.onValue);
+  return recorder;
 }
 
 export async function connectDownstream(endpointUrl: string): Promise<Downstream> {
@@ -55,14 +73,10 @@ export async function connectDownstream(endpointUrl: string): Promise<Downstream
     session,
     subscription,
     async record(nodeId) {
-      const recorder = new CounterRecorder();
-      const item = await subscription.monitor(
-        { nodeId, attributeId: AttributeIds.Value },
-        { samplingInterval: 0, queueSize: 1000, discardOldest: true },
-        TimestampsToReturn.Both,
-      );
-      item.on("changed", recorder.onValue);
-      return recorder;
+      return monitorInto(subscription, nodeId, new CounterRecorder());
+    },
+    async tally(nodeId) {
+      return monitorInto(subscription, nodeId, new CounterTally());
     },
     async close() {
       await session.close().catch(() => undefined);
@@ -101,7 +115,7 @@ export interface GatewayRigOptions {
   /** Extra simulator options (security, user). */
   simulator?: Pick<
     SpawnSimulatorOptions,
-    "secure" | "user" | "eventMs" | "alarmCycleMs" | "bulk" | "maxNodesPerRequest"
+    "secure" | "user" | "eventMs" | "alarmCycleMs" | "bulk" | "maxNodesPerRequest" | "keepWrites"
   >;
   /** Start the simulators one after the other (many of them on a loaded machine). */
   oneByOne?: boolean;

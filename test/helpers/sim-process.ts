@@ -44,6 +44,11 @@ export interface SpawnSimulatorOptions {
   browseDelayMs?: number;
   /** simulator --own-clock: sample the shared-clock device on this phase, stamp with the own clock. */
   ownClockPhaseMs?: number;
+  /**
+   * False: `writes` stays empty and writes are only reported to `onWrite` listeners (a long run,
+   * the chaos soak, would otherwise keep every write of hours in the heap it measures).
+   */
+  keepWrites?: boolean;
 }
 
 export interface SimProcess {
@@ -58,6 +63,8 @@ export interface SimProcess {
   /** How the last process ended (undefined while it runs). */
   readonly exitStatus: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   waitForWrite(predicate: (entry: WriteLogEntry) => boolean, timeoutMs: number): Promise<WriteLogEntry>;
+  /** Calls `listener` with each client write the process reports; returns the unsubscribe. */
+  onWrite(listener: (entry: WriteLogEntry) => void): () => void;
   /** SIGKILL; resolves when the process has exited. */
   kill(): Promise<void>;
   /** SIGSTOP: the process keeps its sockets but answers nothing. */
@@ -208,7 +215,7 @@ class SimProcessImpl extends EventEmitter implements SimProcess {
           resolve({ child, port: Number(record.port), endpointUrl: String(record.endpointUrl) });
         } else if (record.event === "write") {
           const entry = { time: String(record.time), nodeId: String(record.nodeId), value: record.value };
-          this.writes.push(entry);
+          if (this.options.keepWrites !== false) this.writes.push(entry);
           this.emit("write", entry);
         }
       });
@@ -232,6 +239,11 @@ class SimProcessImpl extends EventEmitter implements SimProcess {
         }
       }
     });
+  }
+
+  onWrite(listener: (entry: WriteLogEntry) => void): () => void {
+    this.on("write", listener);
+    return () => this.off("write", listener);
   }
 
   async waitForWrite(
