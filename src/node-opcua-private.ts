@@ -76,8 +76,6 @@ export function checkNodeOpcuaPrivates(): void {
   if (staticChecked) return;
   expect(ClientSecureChannelLayer.prototype, "ClientSecureChannelLayer", "forceConnectionBreak", "function");
   expect(OPCUAServer.prototype, "OPCUAServer", "_on_CreateSessionRequest", "function");
-  expect(OPCUAServer.prototype, "OPCUAServer", "_on_BrowseRequest", "function");
-  expect(OPCUAServer.prototype, "OPCUAServer", "_on_BrowseNextRequest", "function");
   expect(Subscription.prototype, "Subscription", "preCreateMonitoredItem", "function");
   expect(PacketAssembler.prototype, "PacketAssembler", "emit", "function");
   staticChecked = true;
@@ -287,7 +285,9 @@ type RequestHandler = (message: ServerMessage, channel: ServerSecureChannelLayer
  * server does: node-opcua's handlers (dispatched by name, `_on_<RequestName>`) run after the delay.
  */
 export function delayBrowseRequests(server: OPCUAServer, delayMs: () => number): void {
-  checkNodeOpcuaPrivates();
+  // checked here, not in checkNodeOpcuaPrivates: only the simulator needs them, not every link
+  expect(OPCUAServer.prototype, "OPCUAServer", "_on_BrowseRequest", "function");
+  expect(OPCUAServer.prototype, "OPCUAServer", "_on_BrowseNextRequest", "function");
   const target = server as unknown as Record<"_on_BrowseRequest" | "_on_BrowseNextRequest", RequestHandler>;
   for (const member of ["_on_BrowseRequest", "_on_BrowseNextRequest"] as const) {
     const original = target[member].bind(server);
