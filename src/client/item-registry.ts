@@ -1,4 +1,4 @@
-import type { DataValue, NodeId } from "node-opcua";
+import { type DataValue, type NodeId, resolveNodeId } from "node-opcua";
 import type { Clock } from "../clock.ts";
 import type { PairConfig } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
@@ -94,6 +94,8 @@ export interface ItemRegistryOptions {
   maxRegressionMs?: number;
   /** hot.itemSelection bestQuality: for one instant, a Good value of any server beats a Bad one. */
   bestQuality?: boolean;
+  /** Items whose selection differs from `bestQuality` (hot.items), by NodeId string. */
+  bestQualityOf?: ReadonlyMap<string, boolean>;
   /** The servers' clocks: offsets for cross-server comparisons, steps re-base the ordering. */
   clocks?: ServerClocks;
   logger?: Logger;
@@ -120,7 +122,9 @@ const REGRESSION_LOG_INTERVAL_MS = 10_000;
 export class ItemRegistry {
   readonly #items = new Map<string, SharedItem>();
   readonly #links: readonly UpstreamLink[];
+  /** The mirror options of the pair's selection, and of the other one (hot.items). */
   readonly #mirrorOptions: Omit<MirrorOptions<DataValue>, "deliver">;
+  readonly #otherSelection: Omit<MirrorOptions<DataValue>, "deliver">;
   readonly #options: ItemRegistryOptions;
   /** Time regressions delivered, per server (ordering.maxRegressionMs). */
   readonly regressions: number[];
@@ -132,7 +136,7 @@ export class ItemRegistry {
     this.regressions = links.map(() => 0);
     this.#regressionLoggedAt = links.map(() => Number.NEGATIVE_INFINITY);
     const offsets = options.clocks?.offsets;
-    this.#mirrorOptions = {
+    const common: Omit<MirrorOptions<DataValue>, "deliver"> = {
       serverCount: links.length,
       buffered: options.buffered,
       bufferSize: options.bufferSize,
@@ -141,17 +145,22 @@ export class ItemRegistry {
       ...(offsets ? { correctionOf: (value, server) => clockCorrection(value, offsets[server] ?? 0) } : {}),
       ...(options.maxRegressionMs === undefined ? {} : { maxRegressionMs: options.maxRegressionMs }),
       onRegression: (server, regressionMs) => this.#onRegression(server, regressionMs),
-      ...(options.bestQuality
-        ? { bestQuality: { isGood: isGoodValue, handBackLagMs: handBackLagMs(links) } }
-        : {}),
     };
+    const withQuality = {
+      ...common,
+      bestQuality: { isGood: isGoodValue, handBackLagMs: handBackLagMs(links) },
+    };
+    this.#mirrorOptions = options.bestQuality ? withQuality : common;
+    this.#otherSelection = options.bestQuality ? common : withQuality;
+    const anyBestQuality =
+      options.bestQuality || [...(options.bestQualityOf?.values() ?? [])].some((best) => best);
     options.clocks?.on("step", (step) =>
       this.forEachMirror((mirror) => mirror.clockStepped(step.index, step.stepMs, step.toleranceMs)),
     );
     for (const link of links) {
       const server = link.settings.index;
       link.on("value", (key, value, live) => this.#items.get(key)?.mirror.offer(server, value, live));
-      if (options.bestQuality) {
+      if (anyBestQuality) {
         link.on("state", (change) => {
           if (change.to !== "connected") this.forEachMirror((mirror) => mirror.serverLost(server));
         });
@@ -185,7 +194,12 @@ export class ItemRegistry {
     let item = this.#items.get(key);
     const created = item === undefined;
     if (!item) {
-      item = new SharedItem(spec, listener, this.#mirrorOptions);
+      const own = this.#options.bestQualityOf?.get(spec.nodeId.toString());
+      const base =
+        own === undefined || own === Boolean(this.#options.bestQuality)
+          ? this.#mirrorOptions
+          : this.#otherSelection;
+      item = new SharedItem(spec, listener, base);
       this.#items.set(key, item);
       for (const link of this.#links) link.items.add(key, spec);
     } else {
@@ -240,6 +254,16 @@ export function pairItems(
     bufferSize: config.hot.bufferSize,
     maxRegressionMs: config.ordering.maxRegressionMs,
     bestQuality: config.mode === "hot" && config.hot.itemSelection === "bestQuality",
+    ...(config.mode === "hot" && config.hot.items.length > 0
+      ? {
+          bestQualityOf: new Map(
+            config.hot.items.map((item) => [
+              resolveNodeId(item.nodeId).toString(),
+              item.itemSelection === "bestQuality",
+            ]),
+          ),
+        }
+      : {}),
     clocks,
     ...options,
   });

@@ -162,6 +162,15 @@ export const pairConfigSchema = z
         bufferSize: count(LIMITS.hotBufferSize.min, LIMITS.hotBufferSize.max).default(D.hot.bufferSize),
         /** active: the active server's values; bestQuality: a Good standby sample beats a Bad active one. */
         itemSelection: z.enum(["active", "bestQuality"]).default(D.hot.itemSelection),
+        /** Per item, a selection other than the pair's (NodeIds in the primary's namespace indices). */
+        items: z
+          .array(
+            z.strictObject({
+              nodeId: z.string().superRefine(checkNodeId),
+              itemSelection: z.enum(["active", "bestQuality"]),
+            }),
+          )
+          .default([]),
       })
       .prefault({}),
     /** The "never older over newer" rule and the servers' clocks (README "Never older over newer"). */

@@ -82,3 +82,55 @@ describe("hot mode, bestQuality: Quality false on the primary (issue 13)", {
     }
   });
 });
+
+describe("hot mode, bestQuality with one item set to `active` (hot.items)", {
+  timeout: INTEGRATION_TEST_TIMEOUT_MS,
+}, () => {
+  test("the item set to active delivers the active server's Bad values, the others stay Good", async () => {
+    const rig = await startGatewayRig({
+      tickMs: TICK_MS,
+      pairs: [
+        {
+          mode: "hot",
+          extra: {
+            hot: {
+              itemSelection: "bestQuality",
+              items: [{ nodeId: "ns=1;s=Sine", itemSelection: "active" }],
+            },
+          },
+        },
+      ],
+    });
+    const downstream = await connectDownstream(rig.endpoints[0]!);
+    try {
+      const counter = await downstream.record("ns=1;s=Counter");
+      const sine = await downstream.record("ns=1;s=Sine");
+      await Promise.all([counter.waitForMore(20, 20_000), sine.waitForMore(20, 20_000)]);
+      const primary = rig.sims[0]!.endpointUrl;
+      assert.equal(await writeDirect(primary, "ns=1;s=Quality", DataType.Boolean, false), "Good");
+      await waitFor(
+        () => sine.bad.length > 0,
+        10_000,
+        "Sine (active selection) delivering the primary's Bad values",
+      );
+      const counterMark = counter.count;
+      await counter.waitForMore(20, 10_000, "Counter values while the primary's device link is down");
+      assert.equal(await writeDirect(primary, "ns=1;s=Quality", DataType.Boolean, true), "Good");
+      await sine.waitForMore(5, 10_000, "Good Sine values again");
+      assert.equal(
+        rig.gateway.pairs[0]!.status().activeIndex,
+        0,
+        "no monitor: the pair stays on the primary",
+      );
+      assert.deepEqual(counter.bad, [], "Counter (the pair's bestQuality) took the standby's Good values");
+      assert.equal(counter.report(counterMark).lost, 0, "and lost none");
+      assert.ok(
+        sine.bad.every((b) => b.status === "BadNoCommunication"),
+        JSON.stringify(sine.bad.slice(0, 3)),
+      );
+    } finally {
+      await downstream.close().catch(() => undefined);
+      await rig.dispose();
+    }
+  });
+});

@@ -76,6 +76,23 @@ describe("config: cross-field checks", () => {
     assert.equal(parsePairConfig(minimalPair).subscription.followDownstream, undefined, "off by default");
   });
 
+  it("checks hot.items: a NodeId and a known selection per item", () => {
+    const issues = issuesOf(() =>
+      parsePairConfig({
+        ...minimalPair,
+        hot: { items: [{ nodeId: "not a node id", itemSelection: "best" }] },
+      }),
+    );
+    assertIssue(issues, "hot.items[0].nodeId", /./);
+    assertIssue(issues, "hot.items[0].itemSelection", /active|bestQuality/);
+    const parsed = parsePairConfig({
+      ...minimalPair,
+      hot: { items: [{ nodeId: "ns=1;s=Sine", itemSelection: "active" }] },
+    });
+    assert.deepEqual(parsed.hot.items, [{ nodeId: "ns=1;s=Sine", itemSelection: "active" }]);
+    assert.deepEqual(parsePairConfig(minimalPair).hot.items, [], "none by default");
+  });
+
   it("still runs cross-field checks when other fields are invalid", () => {
     const issues = issuesOf(() =>
       parsePairConfig({
