@@ -125,6 +125,16 @@ const TYPE_CLASSES =
   NodeClass.ObjectType | NodeClass.VariableType | NodeClass.DataType | NodeClass.ReferenceType;
 const INSTANCE_CLASSES = NodeClass.Object | NodeClass.Variable | NodeClass.Method | NodeClass.View;
 const BATCH = 200;
+/**
+ * About this many references per Browse request: a server builds every reference of the nodes it
+ * is asked for before it answers (node-opcua even for the part it keeps behind a continuation
+ * point), so 200 folders of 1,000 variables in one request kept a server from answering anything,
+ * status queries included, for seconds. The number of parents per request follows the references
+ * the last request brought: halved or less when it brought more, doubled (up to BATCH) when fewer.
+ */
+const REFERENCES_PER_REQUEST = 5000;
+/** Parents in the first request of each level of a walk (then as the references say, up to BATCH). */
+const FIRST_BATCH = 25;
 
 interface Crawl {
   /** The engine itself: a batch (Browse and the BrowseNexts continuing it) is retried whole. */
@@ -195,8 +205,10 @@ async function walk(crawl: Crawl, roots: string[], nodeClassMask: number, throug
   let frontier = roots;
   while (frontier.length > 0) {
     const next: string[] = [];
-    for (let i = 0; i < frontier.length; i += BATCH) {
-      const parents = frontier.slice(i, i + BATCH);
+    let batch = FIRST_BATCH; // a new level: its nodes' fan-out is not known yet
+    for (let i = 0; i < frontier.length; ) {
+      const parents = frontier.slice(i, i + batch);
+      i += parents.length;
       const results = await retrying(async () => {
         const answered = await crawl.port.browse(
           parents.map((nodeId) => ({
@@ -211,6 +223,7 @@ async function walk(crawl: Crawl, roots: string[], nodeClassMask: number, throug
         await completeWithBrowseNext(crawl.port, answered);
         return answered.map((result, k) => (usableBrowseResult(result, parents[k]!) ? result : null));
       }, crawl.retryWaitMs);
+      batch = nextBatch(batch, results);
       results.forEach((result, k) => {
         const parent = parents[k]!;
         if (!result) return;
@@ -248,6 +261,15 @@ async function walk(crawl: Crawl, roots: string[], nodeClassMask: number, throug
     }
     frontier = next;
   }
+}
+
+/** Parents for the next Browse request, from the references the last one brought. */
+function nextBatch(batch: number, results: readonly (BrowseResult | null)[]): number {
+  const references = results.reduce((sum, r) => sum + (r?.references?.length ?? 0), 0);
+  if (references > REFERENCES_PER_REQUEST)
+    return Math.max(1, Math.floor((batch * REFERENCES_PER_REQUEST) / references));
+  if (references < REFERENCES_PER_REQUEST / 2) return Math.min(BATCH, batch * 2);
+  return batch;
 }
 
 /**

@@ -1,6 +1,8 @@
 /**
  * Bulk variables for scale tests and benchmarks: `ns=1;s=Bulk.<i>` (Int32, i = 0..count-1) in a
- * folder `Bulk`, each set to the current Counter value at every tick with the tick's timestamp, so
+ * folder `Bulk`, by GROUP in sub-folders `Bulk.G<k>` as a server groups its tags by device (a
+ * node-opcua server builds every reference of a node it is asked to browse: one folder of 300,000
+ * took it seconds, during which it answered nothing), each set to the current Counter value at every tick with the tick's timestamp, so
  * that a client can measure throughput and latency over many items. With `structureEvery` n > 0,
  * every n-th one (i % n === 0) holds a Custom Point structure (custom-types.ts) with X = Counter.
  *
@@ -35,10 +37,16 @@ export function buildBulkNodes(addressSpace: AddressSpace, count: number, struct
   const plain: UAVariable[] = [];
   const structured: UAVariable[] = [];
   const point = structureEvery > 0 ? addressSpace.findDataType(resolveNodeId(POINT)) : null;
+  let group = folder;
   for (let i = 0; i < count; i++) {
+    if (i % GROUP === 0 && count > GROUP)
+      group = namespace.addFolder(folder, {
+        nodeId: `s=Bulk.G${i / GROUP}`,
+        browseName: `Bulk.G${i / GROUP}`,
+      });
     const isStructure = point !== null && i % structureEvery === 0;
     const variable = namespace.addVariable({
-      componentOf: folder,
+      componentOf: group,
       nodeId: `s=Bulk.${i}`,
       browseName: `Bulk.${i}`,
       dataType: isStructure && point ? point : "Int32",
@@ -81,6 +89,9 @@ export function buildBulkNodes(addressSpace: AddressSpace, count: number, struct
     },
   };
 }
+
+/** Variables per sub-folder (up to this many, they are in `Bulk` itself). */
+const GROUP = 1000;
 
 /** Variables set per turn of the event loop (about 30 ms of work). */
 const CHUNK = 10_000;

@@ -149,3 +149,53 @@ describe("crawl: the status of each Browse result", () => {
     assert.equal(otherBrowses, 4 + 3 + 1);
   });
 });
+
+describe("crawl: references per Browse request", () => {
+  it("asks for fewer parents at once when they bring many references", async () => {
+    const GROUPS = 40;
+    const PER_GROUP = 1000;
+    const requests: { parents: number; references: number }[] = [];
+    const child = (name: string, nodeClass: NodeClass) =>
+      new ReferenceDescription({
+        nodeId: ExpandedNodeId.fromNodeId(NodeId.resolveNodeId(`ns=1;s=${name}`)),
+        referenceTypeId: NodeId.resolveNodeId("i=35"),
+        isForward: true,
+        browseName: { namespaceIndex: 1, name },
+        displayName: { text: name },
+        nodeClass,
+        typeDefinition: ExpandedNodeId.fromNodeId(NodeId.resolveNodeId("i=61")),
+      });
+    const childrenOf = (nodeId: string): ReferenceDescription[] => {
+      if (nodeId === OBJECTS)
+        return Array.from({ length: GROUPS }, (_, g) => child(`G${g}`, NodeClass.Object));
+      const group = /^ns=1;s=G(\d+)$/.exec(nodeId);
+      if (!group) return [];
+      return Array.from({ length: PER_GROUP }, (_, v) => child(`G${group[1]}.V${v}`, NodeClass.Variable));
+    };
+    const big: BrowsePort = {
+      ...port(() => new BrowseResult({ statusCode: StatusCodes.Good }), []),
+      browse: async (nodes) => {
+        const results = nodes.map(
+          (n) => new BrowseResult({ statusCode: StatusCodes.Good, references: childrenOf(n.nodeId) }),
+        );
+        const references = results.reduce((sum, r) => sum + (r.references?.length ?? 0), 0);
+        requests.push({ parents: nodes.length, references });
+        return results;
+      },
+    };
+    const snapshot = await takeSnapshot(big, undefined, FAST);
+    assert.equal(snapshot.nodes.length, GROUPS + GROUPS * PER_GROUP, "every node all the same");
+    const groupRequests = requests.filter((r) => r.references >= PER_GROUP);
+    // the level's first request: 25 groups; then about 5,000 references each
+    assert.equal(
+      groupRequests.reduce((sum, r) => sum + r.parents, 0),
+      GROUPS,
+      JSON.stringify(requests.slice(0, 12)),
+    );
+    assert.ok(
+      groupRequests.slice(1).every((r) => r.references <= 5000),
+      `at most 5,000 references per request after the first: ${JSON.stringify(groupRequests)}`,
+    );
+    assert.ok(groupRequests[0]!.references <= 25_000, JSON.stringify(groupRequests[0]));
+  });
+});
