@@ -29,7 +29,7 @@ describe("config: defaults", () => {
     });
     assert.deepEqual(pair.session, { timeoutMs: 60000 });
     assert.deepEqual(pair.reconnect, { initialDelayMs: 100, maxDelayMs: 2000 });
-    assert.deepEqual(pair.hot, { bufferSize: 1000, itemSelection: "bestQuality" });
+    assert.deepEqual(pair.hot, { bufferSize: 1000, itemSelection: "bestQuality", items: [] });
     assert.deepEqual(pair.ordering, { maxRegressionMs: 5000, clockStepMs: 1000 });
     assert.equal(pair.servers[0]?.name, "127.0.0.1:48401");
   });
